@@ -1,0 +1,120 @@
+"""Metric: time-stamped samples with min and max; Metrics: the name -> Metric map of a node."""
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from ._maps import merge_maps
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """Samples sorted by time (one per timestamp), plus min and max.
+
+    Scope's `max` is really a capacity (CPU 100 x nCPU, a memory limit), so both bounds are kept as reported and
+    joined by min/max rather than recomputed from the samples. Times and values are parallel tuples: a sample
+    then costs two machine numbers rather than a tuple of them.
+    """
+
+    times: tuple[int, ...] = ()
+    values: tuple[float, ...] = ()
+    min: float = math.inf
+    max: float = -math.inf
+
+    @staticmethod
+    def of(samples: Iterable[tuple[int, float]], min: float | None = None, max: float | None = None) -> "Metric":
+        """From (time, value) pairs in any order; a time given twice keeps the larger value."""
+        d: dict[int, float] = {}
+        for t, v in samples:
+            if t not in d or v > d[t]:
+                d[t] = v
+        times = tuple(sorted(d))
+        values = tuple(d[t] for t in times)
+        lo = min if min is not None else (_min(values) if values else math.inf)
+        hi = max if max is not None else (_max(values) if values else -math.inf)
+        return Metric(times, values, lo, hi)
+
+    def samples(self) -> Iterator[tuple[int, float]]:
+        """(time, value) pairs, oldest first."""
+        return zip(self.times, self.values, strict=True)
+
+    def last(self) -> float | None:
+        """The newest value, or None."""
+        return self.values[-1] if self.values else None
+
+    def merge(self, other: "Metric") -> "Metric":
+        """Join: union of samples (a time present on both sides keeps the larger value), min of mins, max of maxes."""
+        if other is self:
+            return self
+        lo = self.min if self.min <= other.min else other.min
+        hi = self.max if self.max >= other.max else other.max
+        a, b = self, other
+        if not b.times or a.times == b.times and a.values == b.values:
+            times, values = a.times, a.values
+        elif not a.times:
+            times, values = b.times, b.values
+        elif a.times[-1] < b.times[0]:  # the usual case: consecutive reports from one probe
+            times, values = a.times + b.times, a.values + b.values
+        elif b.times[-1] < a.times[0]:
+            times, values = b.times + a.times, b.values + a.values
+        else:
+            merged = Metric.of([*a.samples(), *b.samples()])
+            times, values = merged.times, merged.values
+        if times is self.times and lo == self.min and hi == self.max:
+            return self
+        if times is other.times and lo == other.min and hi == other.max:
+            return other
+        return Metric(times, values, lo, hi)
+
+
+def _min(values: tuple[float, ...]) -> float:
+    return min(values)
+
+
+def _max(values: tuple[float, ...]) -> float:
+    return max(values)
+
+
+def _merge_metric(a: Metric, b: Metric) -> Metric:
+    return a.merge(b)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """Immutable map of metric name -> Metric; merge is per-name Metric.merge."""
+
+    entries: Mapping[str, Metric] = field(default_factory=dict)
+
+    @staticmethod
+    def empty() -> "Metrics":
+        """The identity of merge."""
+        return EMPTY
+
+    def merge(self, other: "Metrics") -> "Metrics":
+        """Join per name."""
+        out = merge_maps(self.entries, other.entries, _merge_metric)
+        if out is self.entries:
+            return self
+        if out is other.entries:
+            return other
+        return Metrics(out)
+
+    def get(self, name: str) -> Metric | None:
+        """The metric called name, or None."""
+        return self.entries.get(name)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+
+EMPTY: Final = Metrics()

@@ -1,0 +1,106 @@
+"""Node: one thing in a topology (a process, a container, an endpoint...)."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from ._maps import merge_maps
+from .edges import EdgeCounts, EdgeData, Edges
+from .latest import LatestMap
+from .metrics import Metric, Metrics
+from .sets import Sets
+
+_NO_IDS: frozenset[str] = frozenset()
+
+
+def _max_str(a: str, b: str) -> str:
+    # Commutative choice for scalar strings: the empty string loses, otherwise the greater wins.
+    return a if a >= b else b
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An immutable report node. Every field is a join-semilattice, and so is the node.
+
+    `topology` is empty on delta-only stubs (parts of a node whose full version a probe sent earlier); Scope
+    panics when merging nodes of two topologies, here the greater name wins so merge stays total.
+    """
+
+    id: str
+    topology: str = ""
+    latest: LatestMap = field(default_factory=LatestMap.empty)
+    sets: Sets = field(default_factory=Sets.empty)
+    parents: Sets = field(default_factory=Sets.empty)
+    adjacency: frozenset[str] = _NO_IDS
+    metrics: Metrics = field(default_factory=Metrics.empty)
+    children: Mapping[str, "Node"] = field(default_factory=dict)
+    edges: Edges = field(default_factory=Edges.empty)
+
+    def merge(self, other: "Node") -> "Node":
+        """Join, field by field. Returns self (or other) unchanged when the other side adds nothing."""
+        if other is self:
+            return self
+        latest = self.latest.merge(other.latest)
+        sets = self.sets.merge(other.sets)
+        parents = self.parents.merge(other.parents)
+        adj = self.adjacency
+        if not other.adjacency <= adj:
+            adj = other.adjacency if adj <= other.adjacency else adj | other.adjacency
+        metrics = self.metrics.merge(other.metrics)
+        children = merge_maps(self.children, other.children, _merge)
+        edges = self.edges.merge(other.edges)
+        topology = _max_str(self.topology, other.topology)
+        node_id = _max_str(self.id, other.id)
+        for side in (self, other):
+            if (
+                latest is side.latest
+                and sets is side.sets
+                and parents is side.parents
+                and adj is side.adjacency
+                and metrics is side.metrics
+                and children is side.children
+                and edges is side.edges
+                and topology == side.topology
+                and node_id == side.id
+            ):
+                return side
+        return Node(node_id, topology, latest, sets, parents, adj, metrics, children, edges)
+
+    # Copy-on-write helpers (Scope's WithLatest, WithParent, ...). Each is a merge with a one-field node, so
+    # none of them can lose data.
+
+    def with_latest(self, ts: int, values: Mapping[str, str]) -> "Node":
+        """With these latest values stamped at ts."""
+        return replace(self, latest=self.latest.merge(LatestMap.of(values, ts)))
+
+    def with_sets(self, values: Mapping[str, Iterable[str]]) -> "Node":
+        """With these strings added to sets."""
+        return replace(self, sets=self.sets.merge(Sets.of(values)))
+
+    def with_parent(self, topology: str, *parent_ids: str) -> "Node":
+        """With these parents in a topology."""
+        return replace(self, parents=self.parents.add(topology, *parent_ids))
+
+    def with_adjacent(self, *target_ids: str) -> "Node":
+        """With edges to these node IDs."""
+        return replace(self, adjacency=self.adjacency | frozenset(target_ids))
+
+    def with_metric(self, name: str, metric: Metric) -> "Node":
+        """With a metric joined in."""
+        return replace(self, metrics=self.metrics.merge(Metrics({name: metric})))
+
+    def with_edge_sample(self, target: str, source: str, ts: int, counts: EdgeCounts) -> "Node":
+        """With an edge to target and one sample of its L4 data."""
+        edges = self.edges.merge(Edges({target: EdgeData({(source, ts): counts})}))
+        return replace(self, adjacency=self.adjacency | {target}, edges=edges)
+
+    def with_child(self, child: "Node") -> "Node":
+        """With a child node (render time)."""
+        return replace(self, children=merge_maps(self.children, {child.id: child}, _merge))
+
+    def with_topology(self, topology: str) -> "Node":
+        """Relabelled to another topology (render time)."""
+        return replace(self, topology=topology)
+
+
+def _merge(a: Node, b: Node) -> Node:
+    return a.merge(b)
