@@ -35,6 +35,17 @@ class Metric:
         hi = max if max is not None else (_max(values) if values else -math.inf)
         return Metric(times, values, lo, hi)
 
+    @staticmethod
+    def from_lists(
+        times: list[int], values: list[float], min: float | None = None, max: float | None = None
+    ) -> "Metric":
+        """From parallel lists, as decoders have them; same result as `of`, faster when already sorted."""
+        if all(a < b for a, b in zip(times, times[1:])):
+            lo = min if min is not None else (_min(tuple(values)) if values else math.inf)
+            hi = max if max is not None else (_max(tuple(values)) if values else -math.inf)
+            return Metric(tuple(times), tuple(values), lo, hi)
+        return Metric.of(zip(times, values, strict=True), min, max)
+
     def samples(self) -> Iterator[tuple[int, float]]:
         """(time, value) pairs, oldest first."""
         return zip(self.times, self.values, strict=True)
