@@ -94,7 +94,9 @@ def dumps(
     if media == JSON:
         body = json.dumps(encode_document(report, format_rfc3339), separators=(",", ":")).encode()
     elif media == MSGPACK:
-        body = msgpack.packb(encode_document(report, format_go_binary), use_bin_type=False)
+        # surrogateescape: strings that arrived as non-UTF-8 raw bytes go back out as the same bytes.
+        body = msgpack.packb(encode_document(report, format_go_binary), use_bin_type=False,
+                             unicode_errors="surrogateescape")
     else:
         raise ValueError(f"unsupported content type {content_type!r} (use {JSON} or {MSGPACK})")
     encoding = (content_encoding or "").strip().lower()

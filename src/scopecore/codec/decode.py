@@ -34,6 +34,13 @@ def _fail(expected: str, got: object, path: str = "") -> NoReturn:
     raise DecodeError(f"expected {expected}, got {_kind(got)}", path)
 
 
+def _check_keys(d: dict[Any, Any], path: str) -> None:
+    # msgpack maps may have non-string keys; Scope's never do.
+    for k in d:
+        if type(k) is not str:
+            raise DecodeError(f"expected string keys, got {_kind(k)} {k!r}", path)
+
+
 def _in(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -46,26 +53,27 @@ class _Decoder:
     """One decode call: holds the caches that make repeated timestamps and names cheap."""
 
     def __init__(self) -> None:
-        self._times: dict[object, int] = {}
+        self._times: dict[str | bytes, int] = {}
 
     # scalars
 
     def time(self, v: object) -> int:
-        t = self._times.get(v)  # type: ignore[call-overload]
+        if type(v) is not str and type(v) is not bytes:
+            _fail("a time", v)
+        t = self._times.get(v)
         if t is not None:
             return t
         try:
-            if type(v) is str:
-                # msgpack raw strings arrive as str with surrogates; Go's binary times start with version 1/2.
-                t = parse_go_binary(v.encode("utf-8", "surrogateescape")) if v[:1] in ("\x01", "\x02") \
-                    else parse_rfc3339(v)
-            elif type(v) is bytes:
+            if isinstance(v, bytes):
                 t = parse_go_binary(v)
+            elif v[:1] in ("\x01", "\x02"):
+                # msgpack raw strings arrive as str with surrogates; Go's binary times start with version 1/2.
+                t = parse_go_binary(v.encode("utf-8", "surrogateescape"))
             else:
-                _fail("a time", v)
+                t = parse_rfc3339(v)
         except TimeFormatError as e:
             raise DecodeError(str(e)) from None
-        self._times[v] = t  # type: ignore[index]
+        self._times[v] = t
         return t
 
     @staticmethod
@@ -107,6 +115,7 @@ class _Decoder:
             return {}
         if type(v) is not dict:
             _fail("an object", v, path)
+        _check_keys(v, path)
         return v
 
     @staticmethod
@@ -128,9 +137,9 @@ class _Decoder:
 
     def report(self, doc: object) -> Report:
         d = self.obj(doc, "")
-        if doc is None or not any(k in d for k in _REPORT_SCALARS) and not any(
+        if doc is None or (not any(k in d for k in _REPORT_SCALARS) and not any(
             TopologyKind.from_field(k) for k in d
-        ):
+        )):
             raise DecodeError("not a report: no TS, ID or topology fields")
         topologies: dict[TopologyKind, Topology] = {}
         for key, value in d.items():
@@ -280,6 +289,8 @@ class _Decoder:
         """A node; errors carry paths relative to the node."""
         if type(v) is not dict:
             _fail("an object", v)
+        if type(nid) is not str:
+            raise DecodeError(f"expected a string node ID, got {_kind(nid)}")
         d: dict[str, Any] = v
         topology = d.get("topology") or ""
         if type(topology) is not str:
@@ -306,6 +317,7 @@ class _Decoder:
             _fail("an object", v, "latest")
         if type(v) is not dict:
             _fail("an object", v, "latest")
+        _check_keys(v, "latest")
         out: dict[str, tuple[int, str]] = {}
         time = self.time
         for k, e in v.items():
@@ -347,6 +359,7 @@ class _Decoder:
             _fail("an object", v, path)
         if type(v) is not dict:
             _fail("an object", v, path)
+        _check_keys(v, path)
         out = {}
         for k, items in v.items():
             s = self.strings(items, f"{path}.{k}")
@@ -357,6 +370,7 @@ class _Decoder:
     def metrics(self, v: object) -> Metrics:
         if type(v) is not dict:
             _fail("an object", v, "metrics")
+        _check_keys(v, "metrics")
         out = {}
         cache, time, number = self._times, self.time, self.number
         for name, m in v.items():

@@ -93,6 +93,8 @@ def parse_go_binary(b: bytes) -> int:
     """
     if len(b) not in (_V1_LEN, _V2_LEN) or b[0] not in (1, 2) or (b[0] == 1) != (len(b) == _V1_LEN):
         raise TimeFormatError(f"not a Go binary time: {len(b)} bytes starting {b[:1].hex() or 'nothing'}")
+    secs: int
+    nsec: int
     secs, nsec = struct.unpack_from(">qi", b, 1)
     if not 0 <= nsec < NS:
         raise TimeFormatError(f"Go binary time with {nsec} ns")

@@ -46,11 +46,10 @@ _FIELDS = {
 }
 _BY_FIELD = {f: k for k, f in _FIELDS.items()}
 # Scope's wire order (report.go's struct), which Scope readers do not need but humans diffing JSON like.
-WIRE_ORDER: tuple[TopologyKind, ...] = tuple(
-    TopologyKind.from_field(f)  # type: ignore[misc]
-    for f in (
-        "Endpoint Process Container Pod Service Deployment ReplicaSet DaemonSet StatefulSet CronJob Namespace "
-        "ContainerImage Host ECSTask ECSService SwarmService Overlay PersistentVolume PersistentVolumeClaim "
-        "StorageClass VolumeSnapshot VolumeSnapshotData Job"
-    ).split()
+_WIRE_FIELDS = (
+    "Endpoint", "Process", "Container", "Pod", "Service", "Deployment", "ReplicaSet", "DaemonSet",
+    "StatefulSet", "CronJob", "Namespace", "ContainerImage", "Host", "ECSTask", "ECSService", "SwarmService",
+    "Overlay", "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "VolumeSnapshot",
+    "VolumeSnapshotData", "Job",
 )
+WIRE_ORDER: tuple[TopologyKind, ...] = tuple(_BY_FIELD[f] for f in _WIRE_FIELDS)

@@ -22,7 +22,7 @@ def pick(a: T, b: T) -> T:
     """The join of two values stored under one key: the greater by sort_key (a if equal)."""
     if a is b:
         return a
-    return a if a.sort_key() >= b.sort_key() else b  # type: ignore[operator]
+    return a if a.sort_key() >= b.sort_key() else b  # type: ignore[operator,unused-ignore]
 
 
 @dataclass(frozen=True, slots=True)
