@@ -29,7 +29,7 @@ test: install
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/pytest bench --benchmark-enable --benchmark-only -p no:cacheprovider -o testpaths=bench
+	$(BIN)/pytest bench --benchmark-enable --benchmark-only -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

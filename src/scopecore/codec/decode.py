@@ -103,11 +103,13 @@ class _Decoder:
 
     @staticmethod
     def integer(v: object, path: str) -> int:
-        if type(v) is int:
-            return v
         if type(v) is float and v.is_integer():
-            return int(v)
-        _fail("an integer", v, path)
+            v = int(v)
+        if type(v) is not int:
+            _fail("an integer", v, path)
+        if not -(2**63) <= v < 2**63:  # Scope's are Go int64s; anything larger cannot be written back
+            raise DecodeError(f"integer {v} out of the 64-bit range", path)
+        return v
 
     @staticmethod
     def obj(v: object, path: str) -> dict[str, Any]:

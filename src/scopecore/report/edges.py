@@ -7,10 +7,11 @@ are summed only when rendering (`EdgeData.total`).
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final, NamedTuple
 
 from ._maps import merge_maps
+from ._value import value
 
 
 class EdgeCounts(NamedTuple):
@@ -43,7 +44,7 @@ def _join(a: EdgeCounts, b: EdgeCounts) -> EdgeCounts:
     return a.join(b)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EdgeData:
     """The samples of one edge."""
 
@@ -71,7 +72,7 @@ def _merge_edge(a: EdgeData, b: EdgeData) -> EdgeData:
     return a.merge(b)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Edges:
     """A node's edge data, by target node ID. Which edges exist is still the node's `adjacency`."""
 

@@ -1,10 +1,10 @@
 """LatestMap: per-key last-writer-wins strings, the report's core CRDT."""
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
 
-from ._maps import merge_maps
+from ._value import value
 
 # A latest entry: (timestamp in ns since the Unix epoch, value). Tuples order by time, then by value, which is
 # the deterministic tie-break that makes merge commutative where Scope's (receiver wins on equal times) is not.
@@ -15,7 +15,7 @@ def _later(a: Entry, b: Entry) -> Entry:
     return a if a >= b else b
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LatestMap:
     """Immutable map of key -> (timestamp, value); merge keeps the later entry per key."""
 
@@ -33,11 +33,32 @@ class LatestMap:
 
     def merge(self, other: "LatestMap") -> "LatestMap":
         """Join: per key, the entry with the later timestamp (then the larger value)."""
-        out = merge_maps(self.entries, other.entries, _later)
-        if out is self.entries:
+        a, b = self.entries, other.entries
+        if not b or a is b:
             return self
-        if out is other.entries:
+        if not a:
             return other
+        big, small = (self, other) if len(a) >= len(b) else (other, self)
+        be, se = big.entries, small.entries
+        # First pass, allocation-free: how many of small's entries win? None: big as is. All, and small has
+        # every key of big (a newer full report): small as is. Both are the common cases of a window.
+        newer = added = 0
+        get = be.get
+        for k, e in se.items():
+            cur = get(k)
+            if cur is None:
+                added += 1
+            elif e > cur:
+                newer += 1
+        if newer + added == 0:
+            return big
+        if newer == len(be) == len(se):
+            return small
+        out = dict(be)
+        for k, e in se.items():
+            cur = get(k)
+            if cur is None or e > cur:
+                out[k] = e
         return LatestMap(out)
 
     def get(self, key: str, default: str | None = None) -> str | None:

@@ -1,15 +1,17 @@
 """Metric: time-stamped samples with min and max; Metrics: the name -> Metric map of a node."""
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import pairwise
 from typing import Final
 
 from ._maps import merge_maps
+from ._value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Metric:
     """Samples sorted by time (one per timestamp), plus min and max.
 
@@ -71,13 +73,54 @@ class Metric:
         elif b.times[-1] < a.times[0]:
             times, values = b.times + a.times, b.values + a.values
         else:
-            merged = Metric.of([*a.samples(), *b.samples()])
-            times, values = merged.times, merged.values
+            times, values = _merge_samples(a.times, a.values, b.times, b.values)
         if times is self.times and lo == self.min and hi == self.max:
             return self
         if times is other.times and lo == other.min and hi == other.max:
             return other
         return Metric(times, values, lo, hi)
+
+
+def _merge_samples(
+    at: tuple[int, ...], av: tuple[float, ...], bt: tuple[int, ...], bv: tuple[float, ...]
+) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Linear merge of two sorted sample runs; a time on both sides keeps the larger value. Returns a side's own
+    tuples when the other adds nothing (the same probe report merged twice), so the caller can reuse it."""
+    for xt, xv, yt, yv in ((at, av, bt, bv), (bt, bv, at, av)):
+        # y a contiguous run of x's samples (the same report merged twice): x as is.
+        n = len(yt)
+        if n <= len(xt):
+            i = bisect_left(xt, yt[0])
+            if xt[i : i + n] == yt and xv[i : i + n] == yv:
+                return xt, xv
+    times: list[int] = []
+    values: list[float] = []
+    i = j = 0
+    na, nb = len(at), len(bt)
+    while i < na and j < nb:
+        ta, tb = at[i], bt[j]
+        if ta < tb:
+            times.append(ta)
+            values.append(av[i])
+            i += 1
+        elif tb < ta:
+            times.append(tb)
+            values.append(bv[j])
+            j += 1
+        else:
+            times.append(ta)
+            values.append(av[i] if av[i] >= bv[j] else bv[j])
+            i += 1
+            j += 1
+    times.extend(at[i:])
+    values.extend(av[i:])
+    times.extend(bt[j:])
+    values.extend(bv[j:])
+    t, v = tuple(times), tuple(values)
+    for xt, xv in ((at, av), (bt, bv)):
+        if t == xt and v == xv:
+            return xt, xv
+    return t, v
 
 
 def _min(values: tuple[float, ...]) -> float:
@@ -92,7 +135,7 @@ def _merge_metric(a: Metric, b: Metric) -> Metric:
     return a.merge(b)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Metrics:
     """Immutable map of metric name -> Metric; merge is per-name Metric.merge."""
 

@@ -1,9 +1,10 @@
 """Node: one thing in a topology (a process, a container, an endpoint...)."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from ._maps import merge_maps
+from ._value import value
 from .edges import EdgeCounts, EdgeData, Edges
 from .latest import LatestMap
 from .metrics import Metric, Metrics
@@ -17,7 +18,7 @@ def _max_str(a: str, b: str) -> str:
     return a if a >= b else b
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Node:
     """An immutable report node. Every field is a join-semilattice, and so is the node.
 
@@ -39,30 +40,43 @@ class Node:
         """Join, field by field. Returns self (or other) unchanged when the other side adds nothing."""
         if other is self:
             return self
-        latest = self.latest.merge(other.latest)
-        sets = self.sets.merge(other.sets)
-        parents = self.parents.merge(other.parents)
+        sl, ol = self.latest, other.latest
+        latest = sl if not ol.entries or ol is sl else ol if not sl.entries else sl.merge(ol)
+        ss, os_ = self.sets, other.sets
+        sets = ss if not os_.entries or os_ is ss else os_ if not ss.entries else ss.merge(os_)
+        sp, op = self.parents, other.parents
+        parents = sp if not op.entries or op is sp else op if not sp.entries else sp.merge(op)
         adj = self.adjacency
-        if not other.adjacency <= adj:
-            adj = other.adjacency if adj <= other.adjacency else adj | other.adjacency
-        metrics = self.metrics.merge(other.metrics)
-        children = merge_maps(self.children, other.children, _merge)
-        edges = self.edges.merge(other.edges)
-        topology = _max_str(self.topology, other.topology)
-        node_id = _max_str(self.id, other.id)
-        for side in (self, other):
-            if (
-                latest is side.latest
-                and sets is side.sets
-                and parents is side.parents
-                and adj is side.adjacency
-                and metrics is side.metrics
-                and children is side.children
-                and edges is side.edges
-                and topology == side.topology
-                and node_id == side.id
-            ):
-                return side
+        oadj = other.adjacency
+        if oadj and oadj is not adj and not oadj <= adj:
+            adj = oadj if adj <= oadj else adj | oadj
+        sm, om = self.metrics, other.metrics
+        metrics = sm if not om.entries or om is sm else om if not sm.entries else sm.merge(om)
+        children = self.children
+        if other.children:
+            children = merge_maps(children, other.children, _merge)
+        edges = self.edges
+        if other.edges.entries:
+            edges = edges.merge(other.edges)
+        topology = self.topology
+        if other.topology != topology:
+            topology = _max_str(topology, other.topology)
+        node_id = self.id
+        if other.id != node_id:
+            node_id = _max_str(node_id, other.id)
+        if (
+            latest is sl and sets is ss and parents is sp and adj is self.adjacency and metrics is sm
+            and children is self.children and edges is self.edges and topology == self.topology
+            and node_id == self.id
+        ):
+            return self
+        if (
+            latest is ol and sets is os_ and parents is op and (adj is other.adjacency or adj == other.adjacency)
+            and metrics is om
+            and children is other.children and edges is other.edges and topology == other.topology
+            and node_id == other.id
+        ):
+            return other
         return Node(node_id, topology, latest, sets, parents, adj, metrics, children, edges)
 
     # Copy-on-write helpers (Scope's WithLatest, WithParent, ...). Each is a merge with a one-field node, so

@@ -2,9 +2,10 @@
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from ._maps import merge_maps
+from ._value import value
 from .dns import DNSRecord, merge_dns
 from .kinds import TopologyKind
 from .node import Node
@@ -24,7 +25,7 @@ def combine_ids(a: str, b: str) -> str:
     return str(int.from_bytes(digest, "big") >> 1)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Report:
     """Topologies by kind, plus DNS, plugins and the time span the report covers.
 

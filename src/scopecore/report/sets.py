@@ -1,10 +1,11 @@
 """Sets: key -> set of strings, merged by union. Also used for a node's parents (topology -> node IDs)."""
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
 
 from ._maps import merge_maps
+from ._value import value
 
 
 def _union(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
@@ -15,7 +16,7 @@ def _union(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     return a | b
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Sets:
     """Immutable map of key -> frozenset of strings; merge is per-key union. Empty sets are not stored."""
 

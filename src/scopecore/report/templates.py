@@ -5,7 +5,7 @@ there is one), so merging in any order gives the same topology.
 """
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from ._maps import merge_maps
@@ -20,7 +20,7 @@ T = TypeVar("T", bound=_Keyed)
 
 def pick(a: T, b: T) -> T:
     """The join of two values stored under one key: the greater by sort_key (a if equal)."""
-    if a is b:
+    if a is b or a == b:
         return a
     return a if a.sort_key() >= b.sort_key() else b  # type: ignore[operator,unused-ignore]
 
@@ -37,7 +37,7 @@ class MetadataTemplate:
     from_: str = ""  # latest, sets, counters
 
     def sort_key(self) -> tuple[object, ...]:
-        return (self.priority, *astuple(self))
+        return (self.priority, self.id, self.label, self.truncate, self.datatype, self.priority, self.from_)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class MetricTemplate:
     priority: float = 0.0
 
     def sort_key(self) -> tuple[object, ...]:
-        return (self.priority, *astuple(self))
+        return (self.priority, self.id, self.label, self.format, self.group, self.priority)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -89,7 +89,7 @@ class Control:
     rank: int = 0
 
     def sort_key(self) -> tuple[object, ...]:
-        return astuple(self)
+        return (self.id, self.human, self.icon, self.confirmation, self.rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ class PluginSpec:
     status: str = ""
 
     def sort_key(self) -> tuple[object, ...]:
-        return astuple(self)
+        return (self.id, self.label, self.description, self.interfaces, self.api_version, self.status)
 
 
 def merge_picked(a: Mapping[str, T], b: Mapping[str, T]) -> Mapping[str, T]:

@@ -1,9 +1,10 @@
 """Topology: the nodes of one kind, and how to show them."""
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from ._maps import merge_maps
+from ._value import value
 from .node import Node, _max_str
 from .templates import Control, MetadataTemplate, MetricTemplate, TableTemplate, merge_picked
 
@@ -12,7 +13,7 @@ def _merge_node(a: Node, b: Node) -> Node:
     return a.merge(b)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Topology:
     """Nodes by ID, plus the shape, labels, templates and controls of this kind of node."""
 
