@@ -6,6 +6,7 @@ one node on both sides) happen in most examples rather than almost never. Sizes 
 about how values combine, not about how many there are.
 """
 
+import functools
 from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
@@ -49,40 +50,55 @@ FLOATS = st.one_of(
 )
 SMALL_INTS = st.integers(min_value=0, max_value=3)
 
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+def small_dicts(
+    keys: st.SearchStrategy[K], values: st.SearchStrategy[V], max_size: int = 2
+) -> st.SearchStrategy[dict[K, V]]:
+    """Dicts of up to max_size entries (a key drawn twice keeps its last value). Cheaper than st.dictionaries,
+    whose unique keys from a tiny alphabet spend most of their time rejecting repeats."""
+    return st.lists(st.tuples(keys, values), max_size=max_size).map(dict)
+
+
+def small_sets(elements: st.SearchStrategy[T], min_size: int = 0, max_size: int = 2) -> st.SearchStrategy[frozenset[T]]:
+    """Frozensets of up to max_size elements (fewer when a draw repeats), drawn as a list for the same reason."""
+    return st.lists(elements, min_size=min_size, max_size=max_size).map(frozenset)
+
+
+def sometimes(values: st.SearchStrategy[T], empty: T) -> st.SearchStrategy[T]:
+    """Half the time the empty value: a node or topology uses only some of its fields, and drawing fewer
+    fields keeps the nested strategies fast."""
+    return st.just(empty) | values
+
+
 # --- LatestMap, Sets ---------------------------------------------------------------------------------------
 
 latest_entries = st.tuples(TIMES, WORDS)
-latest_maps = st.dictionaries(KEYS, latest_entries, max_size=2).map(LatestMap)
+latest_maps = small_dicts(KEYS, latest_entries).map(LatestMap)
 
-string_sets = st.frozensets(NONEMPTY_WORDS, min_size=1, max_size=2)
-sets = st.dictionaries(KEYS, string_sets, max_size=2).map(Sets)
+string_sets = small_sets(NONEMPTY_WORDS, min_size=1)
+sets = small_dicts(KEYS, string_sets).map(Sets)
 # A node's parents: topology name -> parent node IDs.
-parents = st.dictionaries(
-    st.sampled_from(["host", "container"]), st.frozensets(NODE_IDS, min_size=1, max_size=2), max_size=2
-).map(Sets)
+parents = small_dicts(st.sampled_from(["host", "container"]), small_sets(NODE_IDS, min_size=1)).map(Sets)
 
 # --- Metric, Metrics ---------------------------------------------------------------------------------------
 
 metric_samples = st.lists(st.tuples(st.integers(min_value=0, max_value=4), FLOATS), max_size=3)
 
 
-@st.composite
-def metrics_one(draw: st.DrawFn) -> Metric:
-    """A Metric as `Metric.of` builds it: bounds from the samples, or reported ones (a capacity)."""
-    samples = draw(metric_samples)
-    lo = draw(st.none() | FLOATS)
-    hi = draw(st.none() | FLOATS)
-    return Metric.of(samples, lo, hi)
-
-
-metrics_map = st.dictionaries(KEYS, metrics_one(), max_size=2).map(Metrics)
+# A Metric as `Metric.of` builds it: bounds from the samples, or reported ones (a capacity).
+metrics_one = st.builds(Metric.of, metric_samples, st.none() | FLOATS, st.none() | FLOATS)
+metrics_map = small_dicts(KEYS, metrics_one).map(Metrics)
 
 # --- edges -------------------------------------------------------------------------------------------------
 
 edge_counts = st.builds(EdgeCounts, SMALL_INTS, SMALL_INTS, SMALL_INTS, SMALL_INTS, SMALL_INTS)
 sample_keys = st.tuples(SOURCES, st.integers(min_value=0, max_value=2))
-edge_data = st.dictionaries(sample_keys, edge_counts, max_size=2).map(EdgeData)
-edges = st.dictionaries(NODE_IDS, edge_data, max_size=2).map(Edges)
+edge_data = small_dicts(sample_keys, edge_counts).map(EdgeData)
+edges = small_dicts(NODE_IDS, edge_data).map(Edges)
 
 # --- templates, controls, plugins --------------------------------------------------------------------------
 
@@ -151,74 +167,97 @@ def keyed(values: st.SearchStrategy[H]) -> st.SearchStrategy[dict[str, H]]:
 # --- DNS ---------------------------------------------------------------------------------------------------
 
 NAMES = st.sampled_from(["a.example", "b.example", "c.example"])
-dns_records = st.builds(
-    DNSRecord, st.frozensets(NAMES, max_size=2), st.frozensets(NAMES, max_size=2)
-)
-dns_maps = st.dictionaries(st.sampled_from(["10.0.0.1", "10.0.0.2"]), dns_records, max_size=2)
+dns_records = st.builds(DNSRecord, small_sets(NAMES), small_sets(NAMES))
+dns_maps = small_dicts(st.sampled_from(["10.0.0.1", "10.0.0.2"]), dns_records)
 
 # --- Node, Topology, Report --------------------------------------------------------------------------------
+# Every strategy here is built once (module constants, cached factories): a strategy object made inside a
+# draw is validated anew each time, which costs more than drawing from it.
+
+_node_latest = sometimes(latest_maps, LatestMap.empty())
+_node_sets = sometimes(sets, Sets.empty())
+_node_parents = sometimes(parents, Sets.empty())
+_node_adjacency = small_sets(NODE_IDS)
+_node_metrics = sometimes(metrics_map, Metrics.empty())
+_node_edges = sometimes(edges, Edges.empty())
 
 
-@st.composite
-def nodes(draw: st.DrawFn, depth: int = 1, node_id: str | None = None, max_children: int = 2) -> Node:
-    """A node with every field drawn, and children (each with the child's own ID as key) down to `depth`."""
-    children: dict[str, Node] = {}
-    if depth > 0:
-        for child in draw(st.lists(nodes(depth=depth - 1, max_children=1), max_size=max_children)):
-            children[child.id] = child
-    return Node(
-        id=node_id if node_id is not None else draw(NODE_IDS),
-        topology=draw(NODE_TOPOLOGIES),
-        latest=draw(latest_maps),
-        sets=draw(sets),
-        parents=draw(parents),
-        adjacency=draw(st.frozensets(NODE_IDS, max_size=2)),
-        metrics=draw(metrics_map),
+def _by_id(ns: list[Node]) -> dict[str, Node]:
+    return {n.id: n for n in ns}
+
+
+@functools.cache
+def nodes(depth: int = 1, node_id: str | None = None, max_children: int = 2) -> st.SearchStrategy[Node]:
+    """Nodes with every field drawn, and children (keyed by their own IDs) down to `depth`."""
+    children = (
+        st.lists(nodes(depth - 1, None, 1), max_size=max_children).map(_by_id) if depth > 0 else st.just({})
+    )
+    return st.builds(
+        Node,
+        id=NODE_IDS if node_id is None else st.just(node_id),
+        topology=NODE_TOPOLOGIES,
+        latest=_node_latest,
+        sets=_node_sets,
+        parents=_node_parents,
+        adjacency=_node_adjacency,
+        metrics=_node_metrics,
         children=children,
-        edges=draw(edges),
+        edges=_node_edges,
     )
 
 
-@st.composite
-def nodes_by_id(draw: st.DrawFn, max_size: int = 2) -> dict[str, Node]:
-    """Nodes keyed by their IDs (so both sides of a merge often hold the same IDs), with at most one child."""
-    ids = draw(st.lists(NODE_IDS, max_size=max_size, unique=True))
-    return {i: draw(nodes(depth=1, node_id=i, max_children=1)) for i in ids}
+@functools.cache
+def nodes_by_id(max_size: int = 2, children: bool = False) -> st.SearchStrategy[dict[str, Node]]:
+    """Nodes keyed by their IDs (so both sides of a merge often hold the same IDs), with at most one child
+    each when `children` (the Node laws cover deeper trees; here nodes are many, so they stay flat)."""
+    return st.lists(nodes(int(children), None, 1), max_size=max_size).map(_by_id)
 
 
-topologies = st.builds(
-    Topology,
-    nodes=nodes_by_id(),
-    shape=st.sampled_from(["", "circle", "square"]),
-    tag=st.sampled_from(["", "tag"]),
-    label=WORDS,
-    label_plural=WORDS,
-    controls=keyed(controls),
-    metadata_templates=keyed(metadata_templates),
-    metric_templates=keyed(metric_templates),
-    table_templates=keyed(table_templates),
+@functools.cache
+def topologies(children: bool = False) -> st.SearchStrategy[Topology]:
+    """Topologies: a few nodes, and some of the shape, labels, templates and controls."""
+    return st.builds(
+        Topology,
+        nodes=nodes_by_id(children=children),
+        shape=st.sampled_from(["", "circle", "square"]),
+        tag=st.sampled_from(["", "tag"]),
+        label=WORDS,
+        label_plural=WORDS,
+        controls=sometimes(keyed(controls), {}),
+        metadata_templates=sometimes(keyed(metadata_templates), {}),
+        metric_templates=sometimes(keyed(metric_templates), {}),
+        table_templates=sometimes(keyed(table_templates), {}),
+    )
+
+
+# (ts, window): an unknown time has window 0, as Report documents.
+report_spans = st.just((None, 0)) | st.tuples(
+    st.integers(min_value=0, max_value=10), st.integers(min_value=0, max_value=5)
 )
 
 
-@st.composite
-def report_spans(draw: st.DrawFn) -> tuple[int | None, int]:
-    """(ts, window): unknown time has window 0, as Report documents."""
-    ts = draw(st.none() | st.integers(min_value=0, max_value=10))
-    return (None, 0) if ts is None else (ts, draw(st.integers(min_value=0, max_value=5)))
+def _report(
+    topologies: dict[TopologyKind, Topology],
+    dns: dict[str, DNSRecord],
+    plugins: dict[str, PluginSpec],
+    span: tuple[int | None, int],
+    shortcut: bool,
+    sampling: tuple[int, int],
+    report_id: str,
+) -> Report:
+    return Report(topologies, dns, plugins, span[0], span[1], shortcut, sampling, report_id)
 
 
-@st.composite
-def reports(draw: st.DrawFn, max_kinds: int = 2) -> Report:
-    """A report of a few topologies; its `id` is random, since `==` must ignore it."""
-    ts, window = draw(report_spans())
-    return Report(
-        topologies=draw(st.dictionaries(KINDS, topologies, max_size=max_kinds)),
-        dns=draw(dns_maps),
-        plugins=draw(keyed(plugin_specs)),
-        ts=ts,
-        window=window,
-        shortcut=draw(st.booleans()),
-        sampling=draw(st.tuples(SMALL_INTS, SMALL_INTS)),
-        id=draw(st.text(alphabet="0123456789", max_size=4)),
+@functools.cache
+def reports(max_kinds: int = 2, children: bool = False) -> st.SearchStrategy[Report]:
+    """Reports of a few topologies; the `id` is random, since `==` must ignore it."""
+    return st.builds(
+        _report,
+        small_dicts(KINDS, topologies(children), max_size=max_kinds),
+        dns_maps,
+        keyed(plugin_specs),
+        report_spans,
+        st.booleans(),
+        st.tuples(SMALL_INTS, SMALL_INTS),
+        st.text(alphabet="0123456789", max_size=4),
     )
-

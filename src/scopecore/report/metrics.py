@@ -43,6 +43,8 @@ class Metric:
         times: list[int], values: list[float], min: float | None = None, max: float | None = None
     ) -> "Metric":
         """From parallel lists, as decoders have them; same result as `of`, faster when already sorted."""
+        if len(times) != len(values):
+            raise ValueError(f"{len(times)} sample times but {len(values)} values")
         if all(a < b for a, b in pairwise(times)):
             lo = min if min is not None else (_min(tuple(values)) if values else math.inf)
             hi = max if max is not None else (_max(tuple(values)) if values else -math.inf)
