@@ -6,7 +6,16 @@ from dataclasses import field, replace
 from ._maps import merge_maps
 from ._value import value
 from .node import Node, _max_str
-from .templates import Control, MetadataTemplate, MetricTemplate, TableTemplate, merge_picked
+from .templates import Control, MetadataTemplate, MetricTemplate, T, TableTemplate, merge_picked, pick
+
+
+def _covered(mine: Mapping[str, T], theirs: Mapping[str, T]) -> bool:
+    # Every template of mine loses to (or equals) theirs under `pick`.
+    for k, v in mine.items():
+        o = theirs.get(k)
+        if o is None or pick(o, v) is not o:
+            return False
+    return True
 
 
 def _merge_node(a: Node, b: Node) -> Node:
@@ -55,14 +64,14 @@ class Topology:
     def is_metadata_of(self, other: "Topology") -> bool:
         """True if merging self's shape, labels, templates and controls into other changes nothing."""
         return (
-            (not self.shape or self.shape == other.shape)
-            and (not self.tag or self.tag == other.tag)
-            and (not self.label or self.label == other.label)
-            and (not self.label_plural or self.label_plural == other.label_plural)
-            and all(other.controls.get(k) == v for k, v in self.controls.items())
-            and all(other.metadata_templates.get(k) == v for k, v in self.metadata_templates.items())
-            and all(other.metric_templates.get(k) == v for k, v in self.metric_templates.items())
-            and all(other.table_templates.get(k) == v for k, v in self.table_templates.items())
+            self.shape <= other.shape  # the empty string loses to anything; otherwise the greater wins
+            and self.tag <= other.tag
+            and self.label <= other.label
+            and self.label_plural <= other.label_plural
+            and _covered(self.controls, other.controls)
+            and _covered(self.metadata_templates, other.metadata_templates)
+            and _covered(self.metric_templates, other.metric_templates)
+            and _covered(self.table_templates, other.table_templates)
         )
 
     @staticmethod
