@@ -4,13 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run and test time (added as the features that need them land).
-APT_PACKAGES :=
+APT_PACKAGES := gcc libc6-dev iproute2 util-linux procps
 
 .PHONY: install run test lint typecheck bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py
+$(VENV)/.installed: pyproject.toml setup.py cext/scopeproc.c cext/scopeproc.h cext/build_scopeproc.py
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "apt: installing$$missing"; \
@@ -21,11 +21,12 @@ $(VENV)/.installed: pyproject.toml setup.py
 	@touch $@
 
 run: install
-	$(BIN)/scope --help
+	$(BIN)/scope launch
 
 test: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench cext
 	$(BIN)/mypy src/scopecore
+	$(BIN)/mypy --strict src/scopeprobe src/scopeapp src/scopecli
 	$(BIN)/pytest
 
 bench: install
