@@ -138,3 +138,105 @@ def join_list(values: "list[str] | tuple[str, ...]") -> str:
 def split_list(value: str) -> list[str]:
     """Inverse of join_list; the empty string is the empty list."""
     return value.split(DELIM) if value else []
+
+
+# Render-time IDs (render/id.go, render/theinternet.go, detailed/connections.go). Rendered nodes that stand for
+# no report node (the Internet, "uncontained" processes, process-name groups...) have IDs and topologies built
+# here; they are what the API and the UI see, so their spelling is Scope's.
+
+PSEUDO = "pseudo"  # the topology of pseudo nodes, and the first part of their IDs
+PSEUDO_DELIM = ":"
+INCOMING_INTERNET = "in-theinternet"
+OUTGOING_INTERNET = "out-theinternet"
+SERVICE_PREFIX = "service-"  # known cloud services, by DNS name: "service-s3.amazonaws.com"
+UNCONTAINED = "uncontained"
+UNMANAGED = "unmanaged"
+GROUP = "group"
+CONNECTION_DELIM = "-"
+
+
+def pseudo(*parts: str) -> str:
+    """Pseudo node ID: pseudo("uncontained", "vm") -> "pseudo:uncontained:vm"."""
+    return PSEUDO_DELIM.join((PSEUDO, *parts))
+
+
+def parse_pseudo(node_id: str) -> str | None:
+    """What follows "pseudo:" in a pseudo node ID, or None: "pseudo:uncontained:vm" -> "uncontained:vm"."""
+    head, sep, rest = node_id.partition(PSEUDO_DELIM)
+    return rest if sep and head == PSEUDO else None
+
+
+def pseudo_prefix(kind: str) -> str:
+    """The prefix every pseudo ID of this kind starts with: pseudo_prefix("unmanaged") -> "pseudo:unmanaged:"."""
+    return pseudo(kind, "")
+
+
+def service(hostname: str) -> str:
+    """Known-service pseudo node ID: service("s3.amazonaws.com") -> "service-s3.amazonaws.com"."""
+    return SERVICE_PREFIX + hostname
+
+
+def parse_service(node_id: str) -> str | None:
+    """The DNS name of a known-service pseudo node ID, or None."""
+    return node_id[len(SERVICE_PREFIX):] if node_id.startswith(SERVICE_PREFIX) else None
+
+
+def group_topology(topology: str, key: str) -> str:
+    """Topology of group nodes: group_topology("process", "name") -> "group:process:name"."""
+    return PSEUDO_DELIM.join((GROUP, topology, key))
+
+
+def parse_group_topology(topology: str) -> tuple[str, str] | None:
+    """(topology, key) of a group topology, or None: "group:container:docker_container_hostname" -> (...)."""
+    parts = topology.split(PSEUDO_DELIM)
+    if len(parts) != 3 or parts[0] != GROUP:
+        return None
+    return parts[1], parts[2]
+
+
+def first_component(node_id: str) -> str:
+    """The ID part of any `;`-joined ID ("" if there is no delimiter), as Scope's ParseNodeID gives it."""
+    ident, sep, _ = node_id.partition(DELIM)
+    return ident if sep else ""
+
+
+def host_of(host_node_id: str) -> str:
+    """Hostname of a host node ID, "" if it is not one (Scope's ExtractHostID on a `host_node_id` value)."""
+    return parse_tagged(HOST, host_node_id) or ""
+
+
+def parse_address(address_id: str) -> tuple[str, str] | None:
+    """(scope, address) of a scoped address: "vm;172.18.0.4" -> ("vm", "172.18.0.4") (docker IPs with scopes)."""
+    scope, sep, address = address_id.partition(DELIM)
+    return (scope, address) if sep else None
+
+
+def parse_overlay(node_id: str) -> tuple[str, str]:
+    """(peer prefix, peer name) of an overlay ID: "#docker_peer_vm" -> ("docker_peer_", "vm"); weave peers have
+    prefix ""."""
+    if not node_id.startswith("#"):
+        return "", ""
+    rest = node_id[1:]
+    if rest.startswith(DOCKER_OVERLAY_PEER_PREFIX):
+        return DOCKER_OVERLAY_PEER_PREFIX, rest[len(DOCKER_OVERLAY_PEER_PREFIX):]
+    return "", rest
+
+
+def ecs_service(cluster: str, name: str) -> str:
+    """ECS service node ID: ecs_service("prod", "web") -> "prod;web"."""
+    return f"{cluster}{DELIM}{name}"
+
+
+def parse_ecs_service(node_id: str) -> tuple[str, str] | None:
+    """(cluster, service name) of an ECS service ID; old "web;<ecs_service>" IDs give ("unknown", "web")."""
+    cluster, sep, name = node_id.partition(DELIM)
+    if not sep:
+        return None
+    if name == "<ecs_service>":
+        return "unknown", cluster
+    return cluster, name
+
+
+def connection(remote_node_id: str, remote_address: str, local_address: str, port: str) -> str:
+    """ID of a row of a details connection table: connection("vm;24450", "", "", "9000") -> "vm;24450---9000"."""
+    return CONNECTION_DELIM.join((remote_node_id, remote_address, local_address, port))
