@@ -1,10 +1,12 @@
-"""The `scope` command. Subcommands (`app`, `probe`, `launch`) register here as their packages land."""
+"""The `scope` command: `scope app`, `scope probe` and `scope launch`."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
 from scopecore import __version__
+
+from . import app_cmd, probe_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A live map of hosts, containers, processes and Kubernetes objects (successor to Weave Scope).",
     )
     parser.add_argument("--version", action="version", version=f"scope {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    app_cmd.register(sub)
+    probe_cmd.register(sub)
     return parser
 
 
@@ -25,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    result: int = args.run(args)
+    return result
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""Rendered views of the collector's current report, cached so that many clients share one render."""
+
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from scopecore import render
+
+from .collector import Collector
+from .metrics import AppMetrics
+
+_CACHE_SIZE = 64
+
+
+class Views:
+    """Renders on demand, memoised by (report generation, topology, options)."""
+
+    def __init__(self, collector: Collector, metrics: AppMetrics) -> None:
+        self.collector = collector
+        self.metrics = metrics
+        self._cache: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+
+    def _memo(self, key: tuple[object, ...], compute: Any) -> Any:
+        key = (self.collector.generation, *key)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        value = compute()
+        self._cache[key] = value
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
+
+    def summaries(self, topology: str, options: Mapping[str, str]) -> dict[str, Any]:
+        """node ID -> NodeSummary JSON; raises render.UnknownTopology."""
+        opts = tuple(sorted(options.items()))
+
+        def compute() -> dict[str, Any]:
+            started = time.perf_counter()
+            nodes: dict[str, Any] = render.render(self.collector.report(), topology, dict(options)).to_json()["nodes"]
+            self.metrics.render_seconds.labels(topology).observe(time.perf_counter() - started)
+            return nodes
+
+        result: dict[str, Any] = self._memo(("summaries", topology, opts), compute)
+        return result
+
+    def topologies(self, options: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The body of GET /api/topology."""
+        opts = tuple(sorted(options.items()))
+        # One query string applies to every topology, as in Scope.
+        result: list[dict[str, Any]] = self._memo(
+            ("list", opts), lambda: render.topology_list(
+                self.collector.report(), {t.id: dict(options) for t in render.TOPOLOGIES} if options else None))
+        return result
+
+    def details(self, topology: str, node_id: str, options: Mapping[str, str]) -> dict[str, Any] | None:
+        """The body of GET /api/topology/{topology}/{node}, or None for an unknown node."""
+        result: dict[str, Any] | None = render.details(self.collector.report(), topology, node_id, dict(options))
+        return result
