@@ -1,0 +1,227 @@
+"""The probe: read the host every spy tick, publish to every app every publish interval, serve controls.
+
+Spy ticks (1 s) walk /proc once, scan sockets once per network namespace, and sample the host; the reports of
+a publish interval (3 s) are merged and sent as a full report every `full_every`th publish and as a delta
+(scopecore.report.delta) between. Sources that cannot run here (no privileges, no kernel support) are left out
+with one log line each, and /api/probes shows which are live and why not.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiohttp
+
+from scopecore import __version__
+from scopecore.codec import GZIP, MSGPACK, dumps
+from scopecore.protocol import ControlRequest, PipeClose, PipeData
+from scopecore.report import Report, ReportBuilder, TopologyKind
+from scopecore.report.delta import delta
+from scopeprobe import topologies
+from scopeprobe.conntrack import Flow, FlowTracker, NotSupported, direction_index
+from scopeprobe.controls import Controls, Pipes, host_controls
+from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
+from scopeprobe.http_publish import HttpAppClient
+from scopeprobe.procfs import ProcessWalker, SocketScanner
+from scopeprobe.publish import GrpcAppClient, Identity
+from scopeprobe.reporters.endpoints import add_endpoints, add_flows
+from scopeprobe.reporters.host import add_host
+from scopeprobe.reporters.processes import add_processes
+from scopeprobe.stamps import Stamper
+
+log = logging.getLogger("scopeprobe")
+NS = 1_000_000_000
+
+
+@dataclass
+class ProbeConfig:
+    """What `scope probe` takes."""
+
+    apps: list[str] = field(default_factory=list)
+    token: str = ""
+    spy_interval: float = 1.0
+    publish_interval: float = 3.0
+    full_every: int = 3
+    proc_root: Path = Path("/proc")
+    conntrack: bool = True
+    ebpf: bool = True
+    docker: bool = True
+    kubernetes: bool = True
+    plugins: bool = True
+    probe_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    hostname: str = ""
+
+
+class AppClient(Protocol):
+    """What the probe needs of a link to an app."""
+
+    def publish(self, body: bytes, kind: str = "full") -> None: ...
+
+    async def run(self) -> None: ...
+
+
+class Probe:
+    """One probe: its sources, its report loop and its links to apps."""
+
+    def __init__(self, config: ProbeConfig) -> None:
+        self.config = config
+        root = config.proc_root
+        self.walker = ProcessWalker(root)
+        self.scanner = SocketScanner(root)
+        self.sampler = HostSampler(root)
+        self.stamper = Stamper()
+        self.facts = read_host_facts(root)
+        self.hostname = config.hostname or self.facts.hostname or socket.gethostname()
+        self.controls = Controls()
+        host_controls(self.controls, lambda: f"{self.hostname};<host>")
+        self.sources: dict[str, dict[str, Any]] = {"proc": {"live": True, "reason": ""}}
+        self.clients: list[AppClient] = []
+        self._spied: list[Report] = []
+        self._sent = Report.empty()
+        self._publishes = 0
+        self._warned: set[str] = set()
+
+    # --- reading the host ---
+
+    def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], [])) -> Report:
+        """One spy tick: every source read once, as a report. `flows`: conntrack's (live, ended) since the last
+        tick, drained on the event loop that owns the tracker."""
+        now = time.time_ns()
+        builder = ReportBuilder(ts=now, window=int(self.config.spy_interval * NS))
+        for kind, topo in ((TopologyKind.PROCESS, topologies.PROCESS), (TopologyKind.HOST, topologies.HOST)):
+            builder.describe(kind, topo)
+        snapshot = self.walker.walk()
+        add_processes(builder, snapshot, self.hostname, now, self.stamper)
+        net = self.scanner.scan(snapshot.processes)
+        live, ended = flows
+        add_endpoints(builder, net, self.hostname, now, self.stamper,
+                      directions=direction_index([*live, *ended]) if live or ended else None)
+        add_flows(builder, [*live, *ended], self.hostname, now)
+        sample = self.sampler.sample()
+        self.facts = read_host_facts(self.config.proc_root)
+        disks = read_disk_usage(self.config.proc_root)
+        add_host(builder, self.facts._replace(hostname=self.hostname), sample, disks, probe_id=self.config.probe_id,
+                 version=__version__, now=now, stamper=self.stamper)
+        self.stamper.end_tick()
+        if (snapshot.denied or net.denied) and os.geteuid() != 0:
+            self._warn_once("denied", "running without privileges to read some of /proc: reporting what is "
+                                      f"visible ({len(snapshot.denied) + len(net.denied)} reads denied)")
+        return builder.freeze(self.config.probe_id)
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(message)
+
+    # --- publishing ---
+
+    def next_publication(self) -> tuple[Report, str] | None:
+        """The report to publish now (full or delta) from the spy reports since the last one, or None."""
+        if not self._spied:
+            return None
+        current = Report.merge_all(self._spied)
+        self._spied = []
+        full = self._publishes % self.config.full_every == 0
+        self._publishes += 1
+        if full:
+            self._sent = current
+            return current, "full"
+        d = delta(current, self._sent)
+        self._sent = self._sent.merge(d)
+        return d, "delta"
+
+    async def run(self) -> None:
+        """Spy and publish until cancelled."""
+        tracker = await self._start_conntrack()
+        self.clients = [await self._client(url) for url in self.config.apps]
+        tasks = [asyncio.create_task(c.run()) for c in self.clients]
+        try:
+            loop = asyncio.get_running_loop()
+            next_publish = loop.time() + self.config.publish_interval
+            while True:
+                started = loop.time()
+                flows = tracker.drain() if tracker is not None else ([], [])
+                self._spied.append(await asyncio.to_thread(self.spy, flows))
+                if loop.time() >= next_publish:
+                    next_publish += self.config.publish_interval
+                    self.publish()
+                await asyncio.sleep(max(0.0, self.config.spy_interval - (loop.time() - started)))
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if tracker is not None:
+                await tracker.close()
+
+    async def _start_conntrack(self) -> FlowTracker | None:
+        """conntrack for connection direction and short-lived connections; without it, /proc alone."""
+        if not self.config.conntrack:
+            self.sources["conntrack"] = {"live": False, "reason": "turned off (--no-conntrack)"}
+            return None
+        tracker = FlowTracker()
+        try:
+            await tracker.start()
+        except NotSupported as e:
+            self.sources["conntrack"] = {"live": False, "reason": str(e)}
+            log.warning("conntrack unavailable, using /proc alone", extra={"reason": str(e)})
+            return None
+        self.sources["conntrack"] = {"live": True, "reason": ""}
+        return tracker
+
+    def publish(self) -> None:
+        """Send what has been seen since the last publish to every app."""
+        out = self.next_publication()
+        if out is None:
+            return
+        report, kind = out
+        body = dumps(report, MSGPACK, GZIP)
+        for c in self.clients:
+            c.publish(body, kind)
+
+    async def _client(self, target: str) -> AppClient:
+        identity = Identity(self.config.probe_id, self.hostname, __version__, self.sources)
+        url = target if "://" in target else f"grpc://{target}"
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            stream = await _discover_stream(url)
+            if stream is None:
+                log.info("app speaks only Scope's HTTP API: posting reports", extra={"app": url})
+                return HttpAppClient(url, identity, token=self.config.token)
+            target = f"{parts.hostname}:{stream.rsplit(':', 1)[1]}"
+        else:
+            target = parts.netloc
+        pipes = Pipes(lambda pipe_id, data: None)
+        client = GrpcAppClient(target, identity, token=self.config.token)
+
+        def send(pipe_id: str, data: bytes | None) -> None:
+            client.send(PipeData(pipe_id, data) if data is not None else PipeClose(pipe_id, "closed by probe"))
+
+        pipes.send = send
+
+        async def on_control(req: ControlRequest) -> Mapping[str, Any]:
+            return await self.controls.handle(req.node_id, req.control, req.args, pipes)
+
+        client.on_control = on_control
+        client.on_pipe = pipes.from_app
+        return client
+
+
+async def _discover_stream(url: str) -> str | None:
+    """Ask an app for its probe stream address (our capability); None for a Scope app or no answer."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session, \
+                session.get(f"{url.rstrip('/')}/api") as resp:
+            body = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
+        return None
+    stream = (body.get("capabilities") or {}).get("probe_stream") if isinstance(body, dict) else None
+    return stream if isinstance(stream, str) and ":" in stream else None

@@ -1,0 +1,1 @@
+"""Reporters turn what the probe's sources read into report nodes, one source each."""
