@@ -20,6 +20,8 @@ class Views:
         self.collector = collector
         self.metrics = metrics
         self._cache: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        # One incremental renderer per (topology, options) in use: a new report re-renders only its probe's part.
+        self._renderers: OrderedDict[tuple[object, ...], render.IncrementalRenderer] = OrderedDict()
 
     def _memo(self, key: tuple[object, ...], compute: Any) -> Any:
         key = (self.collector.generation, *key)
@@ -39,7 +41,14 @@ class Views:
 
         def compute() -> dict[str, Any]:
             started = time.perf_counter()
-            nodes: dict[str, Any] = render.render(self.collector.report(), topology, dict(options)).to_json()["nodes"]
+            key = (topology, opts)
+            renderer = self._renderers.get(key)
+            if renderer is None:
+                renderer = self._renderers[key] = render.IncrementalRenderer(topology, dict(options))
+                while len(self._renderers) > _CACHE_SIZE:
+                    self._renderers.popitem(last=False)
+            self._renderers.move_to_end(key)
+            nodes = dict(renderer.update(self.collector.probe_reports()).summaries())
             self.metrics.render_seconds.labels(topology).observe(time.perf_counter() - started)
             return nodes
 

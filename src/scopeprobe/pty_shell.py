@@ -28,12 +28,10 @@ class PtyShell:
         self.resize(rows, cols)
         env = dict(os.environ, TERM="xterm-256color")
 
-        def take_terminal() -> None:  # in the child: a new session whose controlling terminal is the pty
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-        self.proc = subprocess.Popen(shell, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                                     preexec_fn=take_terminal, cwd="/")
+        # util-linux `setsid --ctty` makes a new session whose controlling terminal is the pty. A Python
+        # preexec_fn would run interpreter code in a fork of this multi-threaded process, which is not safe.
+        self.proc = subprocess.Popen(["setsid", "--ctty", *shell], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     close_fds=True, cwd="/")
         os.close(slave)
         os.set_blocking(master, False)
         self._loop = asyncio.get_running_loop()

@@ -34,8 +34,11 @@ async def test_reports_over_the_stream(make_client: Any, echo_probe: Any, fixtur
             return "ebpf" in p["sources"]
 
         await wait_until(sources_updated)
-    probes = await (await client.get("/api/probes")).json()
-    assert probes[0]["connected"] is False
+
+    async def disconnected() -> bool:  # the app notices the stream's end on its own task
+        return (await (await client.get("/api/probes")).json())[0]["connected"] is False
+
+    await wait_until(disconnected)
 
 
 async def test_control_round_trip_and_audit(make_client: Any, echo_probe: Any, tmp_path: Path) -> None:
