@@ -17,6 +17,9 @@ import pytest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "proc"
 MANIFEST = json.loads((FIXTURE / "manifest.json").read_text())
+# git keeps no empty directories, and a zombie's fd/ and ns/ are empty: recreate them in a fresh clone.
+for _empty in ("fd", "ns"):
+    (FIXTURE / str(MANIFEST["pids"]["zombie"]) / _empty).mkdir(exist_ok=True)
 SERVER: int = MANIFEST["pids"]["server"]
 CLIENT: int = MANIFEST["pids"]["client"]
 ZOMBIE: int = MANIFEST["pids"]["zombie"]
