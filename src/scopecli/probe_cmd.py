@@ -38,6 +38,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("probe", help="run the probe on this host", description="Run a probe on this host.")
     add_probe_flags(p)
     p.add_argument("--once", action="store_true", help="print one report as JSON and exit")
+    p.add_argument("--metrics-listen", metavar="HOST:PORT",
+                   help="serve the probe's own Prometheus metrics (per-reporter tick costs) here")
     p.set_defaults(run=run_probe)
     launch = sub.add_parser("launch", help="run the app and a probe on this host in one command",
                             description="Run the app and a local probe; prints the URL to open.")
@@ -64,6 +66,11 @@ def run_probe(args: argparse.Namespace) -> int:
 
     logs.setup()
     probe = Probe(probe_config(args, args.app or ["http://127.0.0.1:4040"]))
+    if args.metrics_listen:
+        from prometheus_client import start_http_server
+
+        host, port = app_cmd.host_port(args.metrics_listen, 4042)
+        start_http_server(port, addr=host, registry=probe.metrics.registry)
     if args.once:
         probe.spy()  # CPU % needs two readings
         import time

@@ -31,8 +31,9 @@ from scopeprobe.conntrack import Flow, FlowTracker, NotSupported, direction_inde
 from scopeprobe.controls import Controls, Pipes, host_controls
 from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
+from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.procfs import ProcessWalker, SocketScanner
-from scopeprobe.publish import GrpcAppClient, Identity
+from scopeprobe.publish import ClientStats, GrpcAppClient, Identity
 from scopeprobe.reporters.endpoints import add_endpoints, add_flows
 from scopeprobe.reporters.host import add_host
 from scopeprobe.reporters.processes import add_processes
@@ -64,6 +65,8 @@ class ProbeConfig:
 class AppClient(Protocol):
     """What the probe needs of a link to an app."""
 
+    stats: ClientStats
+
     def publish(self, body: bytes, kind: str = "full") -> None: ...
 
     async def run(self) -> None: ...
@@ -85,6 +88,7 @@ class Probe:
         host_controls(self.controls, lambda: f"{self.hostname};<host>")
         self.sources: dict[str, dict[str, Any]] = {"proc": {"live": True, "reason": ""}}
         self.clients: list[AppClient] = []
+        self.metrics = ProbeMetrics()
         self._spied: list[Report] = []
         self._sent = Report.empty()
         self._publishes = 0
@@ -99,18 +103,25 @@ class Probe:
         builder = ReportBuilder(ts=now, window=int(self.config.spy_interval * NS))
         for kind, topo in ((TopologyKind.PROCESS, topologies.PROCESS), (TopologyKind.HOST, topologies.HOST)):
             builder.describe(kind, topo)
-        snapshot = self.walker.walk()
-        add_processes(builder, snapshot, self.hostname, now, self.stamper)
-        net = self.scanner.scan(snapshot.processes)
+        timed = self.metrics.reporter_seconds
+        started = time.perf_counter()
+        with timed.labels("processes").time():
+            snapshot = self.walker.walk()
+            add_processes(builder, snapshot, self.hostname, now, self.stamper)
         live, ended = flows
-        add_endpoints(builder, net, self.hostname, now, self.stamper,
-                      directions=direction_index([*live, *ended]) if live or ended else None)
-        add_flows(builder, [*live, *ended], self.hostname, now)
-        sample = self.sampler.sample()
-        self.facts = read_host_facts(self.config.proc_root)
-        disks = read_disk_usage(self.config.proc_root)
-        add_host(builder, self.facts._replace(hostname=self.hostname), sample, disks, probe_id=self.config.probe_id,
-                 version=__version__, now=now, stamper=self.stamper)
+        with timed.labels("endpoints").time():
+            net = self.scanner.scan(snapshot.processes)
+            add_endpoints(builder, net, self.hostname, now, self.stamper,
+                          directions=direction_index([*live, *ended]) if live or ended else None)
+        with timed.labels("conntrack").time():
+            add_flows(builder, [*live, *ended], self.hostname, now)
+        with timed.labels("host").time():
+            sample = self.sampler.sample()
+            self.facts = read_host_facts(self.config.proc_root)
+            disks = read_disk_usage(self.config.proc_root)
+            add_host(builder, self.facts._replace(hostname=self.hostname), sample, disks,
+                     probe_id=self.config.probe_id, version=__version__, now=now, stamper=self.stamper)
+        self.metrics.tick_seconds.observe(time.perf_counter() - started)
         self.stamper.end_tick()
         if (snapshot.denied or net.denied) and os.geteuid() != 0:
             self._warn_once("denied", "running without privileges to read some of /proc: reporting what is "
@@ -184,8 +195,11 @@ class Probe:
             return
         report, kind = out
         body = dumps(report, MSGPACK, GZIP)
+        self.metrics.publishes.labels(kind).inc()
+        self.metrics.report_bytes.inc(len(body))
         for c in self.clients:
             c.publish(body, kind)
+        self.metrics.dropped.set(sum(c.stats.dropped for c in self.clients))
 
     async def _client(self, target: str) -> AppClient:
         identity = Identity(self.config.probe_id, self.hostname, __version__, self.sources)
