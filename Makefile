@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run and test time (added as the features that need them land).
-APT_PACKAGES := gcc libc6-dev iproute2 iptables util-linux procps
+APT_PACKAGES := gcc libc6-dev iproute2 iptables util-linux procps docker.io busybox-static
 
 .PHONY: install run test lint typecheck bench clean
 
