@@ -7,6 +7,7 @@ with one log line each, and /api/probes shows which are live and why not.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from scopecore.report.delta import delta
 from scopeprobe import topologies
 from scopeprobe.conntrack import Flow, FlowTracker, NotSupported, direction_index
 from scopeprobe.controls import Controls, Pipes, host_controls
+from scopeprobe.docker_link import DockerLink
 from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
 from scopeprobe.metrics import ProbeMetrics
@@ -89,6 +91,7 @@ class Probe:
         self.sources: dict[str, dict[str, Any]] = {"proc": {"live": True, "reason": ""}}
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
+        self.docker: DockerLink | None = None
         self._spied: list[Report] = []
         self._sent = Report.empty()
         self._publishes = 0
@@ -96,9 +99,9 @@ class Probe:
 
     # --- reading the host ---
 
-    def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], [])) -> Report:
+    def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], []), docker: Report | None = None) -> Report:
         """One spy tick: every source read once, as a report. `flows`: conntrack's (live, ended) since the last
-        tick, drained on the event loop that owns the tracker."""
+        tick, and `docker`: the Docker reporter's report, both taken on the event loop that owns them."""
         now = time.time_ns()
         builder = ReportBuilder(ts=now, window=int(self.config.spy_interval * NS))
         for kind, topo in ((TopologyKind.PROCESS, topologies.PROCESS), (TopologyKind.HOST, topologies.HOST)):
@@ -109,12 +112,15 @@ class Probe:
             snapshot = self.walker.walk()
             add_processes(builder, snapshot, self.hostname, now, self.stamper)
         live, ended = flows
+        local_ips = DockerLink.local_ips(docker) if docker is not None else frozenset()
         with timed.labels("endpoints").time():
             net = self.scanner.scan(snapshot.processes)
-            add_endpoints(builder, net, self.hostname, now, self.stamper,
+            add_endpoints(builder, net, self.hostname, now, self.stamper, local_ips,
                           directions=direction_index([*live, *ended]) if live or ended else None)
         with timed.labels("conntrack").time():
-            add_flows(builder, [*live, *ended], self.hostname, now)
+            add_flows(builder, [*live, *ended], self.hostname, now, local_ips)
+        if docker is not None:
+            builder.merge(docker)
         with timed.labels("host").time():
             sample = self.sampler.sample()
             self.facts = read_host_facts(self.config.proc_root)
@@ -126,7 +132,11 @@ class Probe:
         if (snapshot.denied or net.denied) and os.geteuid() != 0:
             self._warn_once("denied", "running without privileges to read some of /proc: reporting what is "
                                       f"visible ({len(snapshot.denied) + len(net.denied)} reads denied)")
-        return builder.freeze(self.config.probe_id)
+        report = builder.freeze(self.config.probe_id)
+        if self.docker is not None:
+            with timed.labels("docker_tags").time():
+                report = self.docker.tag_processes(report)
+        return report
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -153,6 +163,7 @@ class Probe:
     async def run(self) -> None:
         """Spy and publish until cancelled."""
         tracker = await self._start_conntrack()
+        await self._start_docker()
         self.clients = [await self._client(url) for url in self.config.apps]
         tasks = [asyncio.create_task(c.run()) for c in self.clients]
         try:
@@ -161,7 +172,9 @@ class Probe:
             while True:
                 started = loop.time()
                 flows = tracker.drain() if tracker is not None else ([], [])
-                self._spied.append(await asyncio.to_thread(self.spy, flows))
+                docker = self.docker.reporter.report(time.time_ns()) if self.docker is not None else None
+                self._spied.append(await asyncio.to_thread(self.spy, flows, docker))
+                self._update_sources()
                 if loop.time() >= next_publish:
                     next_publish += self.config.publish_interval
                     self.publish()
@@ -172,6 +185,36 @@ class Probe:
             await asyncio.gather(*tasks, return_exceptions=True)
             if tracker is not None:
                 await tracker.close()
+            if self.docker is not None:
+                await self.docker.reporter.stop()
+
+    async def _start_docker(self) -> None:
+        """Docker when the daemon is there; the reporter keeps reconnecting if it goes away."""
+        if not self.config.docker:
+            self.sources["docker"] = {"live": False, "reason": "turned off (--no-docker)"}
+            return
+        self.docker = DockerLink(self.hostname, self.config.probe_id, self._shortcut)
+        self.docker.register(self.controls)
+        await self.docker.reporter.start()
+        with contextlib.suppress(TimeoutError):
+            await self.docker.reporter.wait_connected(2.0)
+        self._update_sources()
+
+    def _update_sources(self) -> None:
+        if self.docker is None:
+            return
+        live = self.docker.reporter.connected
+        if self.sources.get("docker", {}).get("live") != live:
+            self.sources["docker"] = {"live": live, "reason": "" if live else "no Docker daemon answers"}
+            for c in self.clients:
+                if isinstance(c, GrpcAppClient):
+                    c.set_sources(dict(self.sources))
+
+    def _shortcut(self, report: Report) -> None:
+        """A container changed: publish it now (Scope's shortcut reports), not at the next interval."""
+        body = dumps(report, MSGPACK, GZIP)
+        for c in self.clients:
+            c.publish(body, "shortcut")
 
     async def _start_conntrack(self) -> FlowTracker | None:
         """conntrack for connection direction and short-lived connections; without it, /proc alone."""

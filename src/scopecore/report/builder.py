@@ -34,6 +34,10 @@ class ReportBuilder:
                                                 window=report.window, shortcut=report.shortcut,
                                                 sampling=report.sampling))
 
+    def has_nodes(self) -> bool:
+        """True once any node was added."""
+        return any(self._nodes.values())
+
     def freeze(self, report_id: str = "") -> Report:
         """The Report built so far. The builder may be reused; later additions do not touch this Report."""
         topologies: dict[TopologyKind, Topology] = {}
