@@ -4,11 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run and test time (added as the features that need them land).
-APT_PACKAGES := gcc libc6-dev iproute2 iptables util-linux procps docker.io busybox-static
+APT_PACKAGES := gcc libc6-dev iproute2 iptables nftables util-linux procps docker.io busybox-static \
+	clang llvm bpftool libbpf-dev libbpf1
 
 .PHONY: install run test lint typecheck bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed bpf/scope_tcp.bpf.o
+
+# The CO-RE eBPF object, built from source against this kernel's BTF (none: the probe falls back to conntrack).
+bpf/scope_tcp.bpf.o: bpf/scope_tcp.bpf.c bpf/scope_events.h bpf/Makefile $(VENV)/.installed
+	@if [ -r /sys/kernel/btf/vmlinux ]; then $(MAKE) -s -C bpf; else echo "bpf: no kernel BTF, eBPF tracker not built"; fi
 
 $(VENV)/.installed: pyproject.toml setup.py cext/scopeproc.c cext/scopeproc.h cext/build_scopeproc.py
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
