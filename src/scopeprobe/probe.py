@@ -31,11 +31,14 @@ from scopeprobe import topologies
 from scopeprobe.conntrack import Flow, FlowTracker, NotSupported, direction_index
 from scopeprobe.controls import Controls, Pipes, host_controls
 from scopeprobe.docker_link import DockerLink
+from scopeprobe.ebpf import NotSupported as EbpfNotSupported
+from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
 from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.procfs import ProcessWalker, SocketScanner
 from scopeprobe.publish import ClientStats, GrpcAppClient, Identity
+from scopeprobe.reporters.ebpf import EbpfEdges
 from scopeprobe.reporters.endpoints import add_endpoints, add_flows
 from scopeprobe.reporters.host import add_host
 from scopeprobe.reporters.processes import add_processes
@@ -92,6 +95,8 @@ class Probe:
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
+        self.ebpf: EbpfTracker | None = None
+        self._ebpf_edges = EbpfEdges(self.hostname, config.probe_id)
         self._spied: list[Report] = []
         self._sent = Report.empty()
         self._publishes = 0
@@ -119,6 +124,10 @@ class Probe:
                           directions=direction_index([*live, *ended]) if live or ended else None)
         with timed.labels("conntrack").time():
             add_flows(builder, [*live, *ended], self.hostname, now, local_ips)
+        if self.ebpf is not None:
+            with timed.labels("ebpf").time():
+                events, stats = self.ebpf.drain()
+                self._ebpf_edges.add(builder, events, stats, now, local_ips)
         if docker is not None:
             builder.merge(docker)
         with timed.labels("host").time():
@@ -162,7 +171,8 @@ class Probe:
 
     async def run(self) -> None:
         """Spy and publish until cancelled."""
-        tracker = await self._start_conntrack()
+        await self._start_ebpf()
+        tracker = None if self.ebpf is not None else await self._start_conntrack()
         await self._start_docker()
         self.clients = [await self._client(url) for url in self.config.apps]
         tasks = [asyncio.create_task(c.run()) for c in self.clients]
@@ -171,6 +181,14 @@ class Probe:
             next_publish = loop.time() + self.config.publish_interval
             while True:
                 started = loop.time()
+                if self.ebpf is not None and not self.ebpf.alive:
+                    # The tracker died (programs detached, ring buffer failed): fall back, and say so.
+                    log.warning("eBPF tracker stopped working, falling back to conntrack")
+                    self.sources["ebpf"] = {"live": False, "reason": "the tracker stopped working at run time"}
+                    await asyncio.to_thread(self.ebpf.close)
+                    self.ebpf = None
+                    tracker = await self._start_conntrack()
+                    self._tell_sources()
                 flows = tracker.drain() if tracker is not None else ([], [])
                 docker = self.docker.reporter.report(time.time_ns()) if self.docker is not None else None
                 self._spied.append(await asyncio.to_thread(self.spy, flows, docker))
@@ -187,6 +205,24 @@ class Probe:
                 await tracker.close()
             if self.docker is not None:
                 await self.docker.reporter.stop()
+            if self.ebpf is not None:
+                await asyncio.to_thread(self.ebpf.close)
+
+    async def _start_ebpf(self) -> None:
+        """The eBPF tracker first: every connection with its bytes; without it, conntrack then /proc."""
+        if not self.config.ebpf:
+            self.sources["ebpf"] = {"live": False, "reason": "turned off (--no-ebpf)"}
+            return
+        tracker = EbpfTracker(self_pid=os.getpid())
+        try:
+            await asyncio.to_thread(tracker.start)
+        except EbpfNotSupported as e:
+            self.sources["ebpf"] = {"live": False, "reason": str(e)}
+            log.warning("eBPF unavailable, falling back to conntrack", extra={"reason": str(e)})
+            return
+        self.ebpf = tracker
+        self.sources["ebpf"] = {"live": True, "reason": ""}
+        self.sources["conntrack"] = {"live": False, "reason": "not needed: eBPF is live"}
 
     async def _start_docker(self) -> None:
         """Docker when the daemon is there; the reporter keeps reconnecting if it goes away."""
@@ -206,9 +242,12 @@ class Probe:
         live = self.docker.reporter.connected
         if self.sources.get("docker", {}).get("live") != live:
             self.sources["docker"] = {"live": live, "reason": "" if live else "no Docker daemon answers"}
-            for c in self.clients:
-                if isinstance(c, GrpcAppClient):
-                    c.set_sources(dict(self.sources))
+            self._tell_sources()
+
+    def _tell_sources(self) -> None:
+        for c in self.clients:
+            if isinstance(c, GrpcAppClient):
+                c.set_sources(dict(self.sources))
 
     def _shortcut(self, report: Report) -> None:
         """A container changed: publish it now (Scope's shortcut reports), not at the next interval."""

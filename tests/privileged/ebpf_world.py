@@ -5,6 +5,7 @@ The workloads are small Python scripts run with `ip netns exec NAME python -c ..
 the Popen pid is the pid the kernel sees (and the tracker must report).
 """
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from scopeprobe.ebpf import NotSupported, events, features
+from scopeprobe.ebpf import NotSupported, Tracker, events, features
 
 CAP_SYS_ADMIN = 21
 
@@ -197,3 +198,32 @@ print("unreachable", 4242, err, flush=True)
 s = socket.socket(socket.AF_INET6); err = s.connect_ex(("fd00::7", 4343)); s.close()
 print("unreachable6", 4343, err, flush=True)
 """
+
+
+def _link_fds(link_ids: set[int]) -> list[int]:
+    """This process's fds that are the BPF links with these ids (from /proc/self/fdinfo)."""
+    out = []
+    for name in os.listdir("/proc/self/fdinfo"):
+        try:
+            with open(f"/proc/self/fdinfo/{name}") as f:
+                info = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if info.get("link_id", "").strip().isdigit() and int(info["link_id"]) in link_ids:
+            out.append(int(name))
+    return out
+
+
+def detach_behind_its_back(tracker: "Tracker") -> None:
+    """Detach a tracker's programs as a crash or another tool would: replace every link fd (found by the kernel
+    link ids the tracker publishes) with /dev/null, which drops the last reference to each link."""
+    ids = {i for i in tracker.link_ids.values() if i is not None}
+    fds = _link_fds(ids)
+    assert len(fds) == len(ids) > 0
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for fd in fds:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFD)
+            os.dup2(devnull, fd, inheritable=not flags & fcntl.FD_CLOEXEC)
+    finally:
+        os.close(devnull)

@@ -4,8 +4,6 @@ are global). Skipped, with the reason, without root, kernel BTF, the built objec
 """
 
 import errno
-import fcntl
-import os
 import shutil
 import socket
 import subprocess
@@ -22,6 +20,7 @@ from ebpf_world import (
     UDP_CLIENT,
     UDP_SERVER,
     Netns,
+    detach_behind_its_back,
     netns,
     read_line,
     running,
@@ -184,20 +183,6 @@ def test_failed_connects(ns: Netns) -> None:
     assert not seen.of(EventType.CONNECT) and not seen.of(EventType.CLOSE)
 
 
-def _link_fds(link_ids: set[int]) -> list[int]:
-    """This process's fds that are the BPF links with these ids (from /proc/self/fdinfo)."""
-    out = []
-    for name in os.listdir("/proc/self/fdinfo"):
-        try:
-            with open(f"/proc/self/fdinfo/{name}") as f:
-                info = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if info.get("link_id", "").strip().isdigit() and int(info["link_id"]) in link_ids:
-            out.append(int(name))
-    return out
-
-
 def test_detached_programs_make_alive_false(ns: Netns) -> None:
     tracker = start_tracker(ns)
     try:
@@ -212,16 +197,7 @@ def test_detached_programs_make_alive_false(ns: Netns) -> None:
 
             # Detach behind the tracker's back: replace every link fd (found by the kernel link ids the tracker
             # publishes) with /dev/null, which drops the last reference to each link.
-            ids = {i for i in tracker.link_ids.values() if i is not None}
-            fds = _link_fds(ids)
-            assert len(fds) == len(ids) > 0
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            try:
-                for fd in fds:
-                    flags = fcntl.fcntl(fd, fcntl.F_GETFD)
-                    os.dup2(devnull, fd, inheritable=not flags & fcntl.FD_CLOEXEC)
-            finally:
-                os.close(devnull)
+            detach_behind_its_back(tracker)
             assert not tracker.alive
 
             second = ns.popen(TCP_CLIENT, int(socket.AF_INET), "127.0.0.1", port, 20, 10, 10)
