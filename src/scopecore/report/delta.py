@@ -29,8 +29,10 @@ def _latest(cur: LatestMap, prev: LatestMap) -> LatestMap:
 def _sets(cur: Sets, prev: Sets) -> Sets:
     if not prev:
         return cur
+    # A key the receiver lacks travels even with an empty set, so the merged value is the same one.
     kept = {k: v - prev.get(k) for k, v in cur.entries.items()}
-    return Sets({k: v for k, v in kept.items() if v}) if any(kept.values()) else Sets.empty()
+    kept = {k: v for k, v in kept.items() if v or k not in prev.entries}
+    return Sets(kept) if kept else Sets.empty()
 
 
 def _metrics(cur: Metrics, prev: Metrics) -> Metrics:
@@ -56,8 +58,11 @@ def _edges(cur: Edges, prev: Edges) -> Edges:
     out: dict[str, EdgeData] = {}
     for target, data in cur.entries.items():
         old = prev.get(target)
-        samples = data.samples if old is None else {
-            k: c for k, c in data.samples.items() if k not in old.samples or c.join(old.samples[k]) != old.samples[k]}
+        if old is None:
+            out[target] = data  # even without samples: the receiver has no entry for this target
+            continue
+        samples = {k: c for k, c in data.samples.items()
+                   if k not in old.samples or c.join(old.samples[k]) != old.samples[k]}
         if samples:
             out[target] = EdgeData(samples)
     return Edges(out) if out else Edges.empty()
