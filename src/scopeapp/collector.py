@@ -1,8 +1,9 @@
-"""Collector: each probe's reports over a sliding window, merged incrementally.
+"""Collector: each probe's reports over a sliding window, merged per probe and only when read.
 
-Scope re-merged every report in the window on every request. Here each probe keeps its own merged window, updated
-by one merge per arriving report, and rebuilt from its few reports only when one expires; the fleet-wide merge is
-cached until something changes. Per-probe windows are also what an incremental renderer needs.
+Scope re-merged every report in the window on every request. Here each probe's window is merged on its own, only
+when someone reads it after it changed (so ingest costs a decode and an append, and a burst of reports costs one
+merge), and the fleet-wide merge is cached until something changes. Per-probe windows are also what the
+incremental renderer takes: a new report from one probe re-merges and re-renders that probe's part only.
 
 A probe that publishes deltas (our probe: a full report every Nth publish) must never be left with deltas alone,
 whose nodes are partial stubs (Scope's UnsafeRemovePartMergedNodes works around exactly that), so a probe's newest
@@ -47,7 +48,12 @@ class ProbeInfo:
 @dataclass(slots=True)
 class _Window:
     entries: deque[tuple[int, Report, ReportKind]] = field(default_factory=deque)  # (arrival ns, report, kind)
-    merged: Report = field(default_factory=Report.empty)
+    merged: Report | None = None  # None: stale, merged again when someone reads it
+
+    def report(self) -> Report:
+        if self.merged is None:
+            self.merged = Report.merge_all(r for _, r, _ in self.entries)
+        return self.merged
 
 
 class Collector:
@@ -77,7 +83,8 @@ class Collector:
         w = self._windows.setdefault(probe_id, _Window())
         self._expire(w, now)
         w.entries.append((now, report, kind))
-        w.merged = w.merged.merge(report)
+        # Merged lazily: under load reports arrive faster than anyone reads, and one read merges once.
+        w.merged = None
         info = self._probes.get(probe_id) or ProbeInfo(probe_id)
         self._probes[probe_id] = replace(
             info,
@@ -111,12 +118,12 @@ class Collector:
     def report(self) -> Report:
         """The merge of every probe's window (cached until a report arrives or expires)."""
         if self._merged is None:
-            self._merged = Report.merge_all(w.merged for w in self._windows.values())
+            self._merged = Report.merge_all(w.report() for w in self._windows.values())
         return self._merged
 
     def probe_reports(self) -> dict[str, Report]:
         """Each probe's merged window, by probe ID."""
-        return {pid: w.merged for pid, w in self._windows.items()}
+        return {pid: w.report() for pid, w in self._windows.items()}
 
     def probes(self) -> list[tuple[ProbeInfo, bool]]:
         """Every probe that ever published, with whether it is online now."""
@@ -174,7 +181,7 @@ class Collector:
         if len(keep) == len(w.entries):
             return False
         w.entries = keep
-        w.merged = Report.merge_all(r for _, r, _ in keep)
+        w.merged = None
         return True
 
 
