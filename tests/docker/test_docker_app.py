@@ -58,6 +58,7 @@ async def world(dockerd: PrivateDockerd, aiohttp_client: Any, monkeypatch: pytes
         run("db", prefix + "10", "while true; do nc -ll -p 9000 -e /bin/cat; sleep 1; done")
         run("api", prefix + "11", f"while true; do (while true; do echo hi; sleep 1; done) | nc {prefix}10 9000; "
                                   "sleep 1; done")
+        run("logger", prefix + "12", "i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.2; done")
         yield client, probe, made, api
     finally:
         task.cancel()
@@ -129,6 +130,15 @@ async def test_containers_view_controls_exec_and_batch(world: Any, wait_until: A
     while b"round-42" not in seen:
         seen += (await ws.receive(timeout=10)).data
     assert b"30 90" in seen
+    await ws.close()
+
+    logs = await control(made["logger"], "docker_get_logs", {"follow": "true", "tail": "3"})
+    ws = await client.ws_connect(f"/api/pipe/{logs['pipe']}")
+    text = b""
+    while text.count(b"line-") < 8:  # the tail, then new lines as they are written
+        text += (await ws.receive(timeout=10)).data
+    numbers = [int(x.split(b"\n")[0].split()[0]) for x in text.split(b"line-")[1:] if x[:1].isdigit()]
+    assert numbers == sorted(numbers) and numbers[-1] - numbers[0] >= 7
     await ws.close()
 
     resp = await client.post("/api/controls", json={"control": "docker_stop_container", "nodes": [
