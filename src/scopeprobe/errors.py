@@ -56,3 +56,15 @@ def from_oserror(e: OSError, pid: int, path: str) -> Exception:
     if e.errno in _DENIED:
         return AccessDenied(pid, path)
     return e
+
+
+class NotSupported(ProbeError):
+    """A source cannot run here (cilium/ebpf's UnsupportedFeatureError): `feature` is what is missing, `reason`
+    why, in one line the probe logs once before falling back (eBPF -> conntrack -> /proc, Scope's nilFlowWalker)."""
+
+    def __init__(self, feature: str, reason: str, min_kernel: str | None = None) -> None:
+        self.feature = feature
+        self.reason = reason
+        self.min_kernel = min_kernel
+        need = f" (needs Linux >= {min_kernel})" if min_kernel else ""
+        super().__init__(f"{feature} not supported: {reason}{need}")

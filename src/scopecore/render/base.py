@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Set
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from ..report._maps import merge_maps
 from ..report.edges import Edges
 from ..report.kinds import TopologyKind
 from ..report.latest import LatestMap
@@ -72,20 +73,7 @@ def rebuild(n: AnyNode, adjacency: frozenset[str] | None = None, children: Mappi
 
 def merge_children(a: Mapping[str, AnyNode], b: Mapping[str, AnyNode]) -> Mapping[str, AnyNode]:
     """Union of two children maps; a child present on both sides is merged (Scope keeps either one)."""
-    if not b or a is b:
-        return a
-    if not a:
-        return b
-    if len(a) < len(b):
-        a, b = b, a
-    out = dict(a)
-    for k, v in b.items():
-        cur = out.get(k)
-        if cur is None:
-            out[k] = v
-        elif cur is not v:
-            out[k] = merge_nodes(cur, v)
-    return out
+    return merge_maps(a, b, merge_nodes)
 
 
 def merge_nodes(a: AnyNode, b: AnyNode) -> AnyNode:

@@ -4,18 +4,9 @@
 back to /proc (Scope's `nilFlowWalker`). It is raised from one place, `socket.translate_errors`.
 """
 
-from scopeprobe.errors import ProbeError
+from scopeprobe.errors import NotSupported, ProbeError
 
-
-class NotSupported(ProbeError):
-    """conntrack cannot be used here: no CAP_NET_ADMIN, no nfnetlink/ctnetlink in the kernel, events disabled."""
-
-    def __init__(self, feature: str, reason: str, min_kernel: str | None = None) -> None:
-        self.feature = feature
-        self.reason = reason
-        self.min_kernel = min_kernel
-        need = f" (needs Linux >= {min_kernel})" if min_kernel else ""
-        super().__init__(f"{feature} not supported: {reason}{need}")
+__all__ = ["BadMessage", "NamespaceGone", "NotSupported"]
 
 
 class NamespaceGone(ProbeError):

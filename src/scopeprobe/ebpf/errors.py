@@ -7,18 +7,9 @@ built object all raise it, with a one-line message the probe logs once before fa
 
 import os
 
-from scopeprobe.errors import ProbeError
+from scopeprobe.errors import NotSupported, ProbeError
 
-
-class NotSupported(ProbeError):
-    """The tracker cannot run here: `feature` is what is missing, `reason` why, in one line."""
-
-    def __init__(self, feature: str, reason: str, min_kernel: str | None = None) -> None:
-        self.feature = feature
-        self.reason = reason
-        self.min_kernel = min_kernel
-        need = f" (needs Linux >= {min_kernel})" if min_kernel else ""
-        super().__init__(f"{feature} not supported: {reason}{need}")
+__all__ = ["BpfError", "NotSupported"]
 
 
 class BpfError(ProbeError):
