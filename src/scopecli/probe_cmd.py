@@ -28,6 +28,9 @@ def add_probe_flags(p: argparse.ArgumentParser, with_apps: bool = True) -> None:
                    help="every Nth publish is a full report, the others deltas (default 3)")
     p.add_argument("--proc-root", default=Path("/proc"), type=Path, metavar="DIR",
                    help="the host's /proc (when running in a container with it mounted elsewhere)")
+    p.add_argument("--docker-env-vars", action="store_true",
+                   help="report containers' environment variables (hidden by default, as Scope's probe does; "
+                        "the API can still hide them per request with hideEnvironmentVariables=true)")
     for source, what in (("ebpf", "the eBPF connection tracker"), ("conntrack", "conntrack flows"),
                          ("docker", "Docker"), ("kubernetes", "Kubernetes"), ("plugins", "Scope plugins")):
         p.add_argument(f"--no-{source}", action="store_true", help=f"turn off {what}")
@@ -55,7 +58,8 @@ def probe_config(args: argparse.Namespace, apps: list[str]) -> Any:
     return ProbeConfig(apps=apps, token=args.token, spy_interval=args.spy_interval,
                        publish_interval=args.publish_interval, full_every=max(1, args.full_report_every),
                        proc_root=args.proc_root, conntrack=not args.no_conntrack, ebpf=not args.no_ebpf,
-                       docker=not args.no_docker, kubernetes=not args.no_kubernetes, plugins=not args.no_plugins)
+                       docker=not args.no_docker, docker_env_vars=args.docker_env_vars,
+                       kubernetes=not args.no_kubernetes, plugins=not args.no_plugins)
 
 
 def run_probe(args: argparse.Namespace) -> int:

@@ -28,10 +28,11 @@ class _DockerPipe:
 class DockerLink:
     """Owns the DockerReporter for the probe."""
 
-    def __init__(self, hostname: str, probe_id: str, on_shortcut: Callable[[Report], None]) -> None:
+    def __init__(self, hostname: str, probe_id: str, on_shortcut: Callable[[Report], None], *,
+                 omit_env_vars: bool = True) -> None:
         self._owners: dict[str, Pipes] = {}
         self.reporter = DockerReporter(hostname, probe_id=probe_id, on_shortcut=on_shortcut, send=self._send,
-                                       close=self._close)
+                                       close=self._close, omit_env_vars=omit_env_vars)
 
     def _send(self, pipe_id: str, data: bytes) -> None:
         owner = self._owners.get(pipe_id)

@@ -61,6 +61,7 @@ class ProbeConfig:
     conntrack: bool = True
     ebpf: bool = True
     docker: bool = True
+    docker_env_vars: bool = False  # Scope's --probe.omit.env-vars, inverted: environment variables are secrets
     kubernetes: bool = True
     plugins: bool = True
     probe_id: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -229,7 +230,8 @@ class Probe:
         if not self.config.docker:
             self.sources["docker"] = {"live": False, "reason": "turned off (--no-docker)"}
             return
-        self.docker = DockerLink(self.hostname, self.config.probe_id, self._shortcut)
+        self.docker = DockerLink(self.hostname, self.config.probe_id, self._shortcut,
+                                 omit_env_vars=not self.config.docker_env_vars)
         self.docker.register(self.controls)
         await self.docker.reporter.start()
         with contextlib.suppress(TimeoutError):
