@@ -103,7 +103,7 @@ def run_launch(args: argparse.Namespace) -> int:
             probe_args.apps = [grpc] if grpc else [f"http://{config.host}:{config.port}"]
             probe_args.token = args.token or probe_args.token
             probe_task = asyncio.create_task(Probe(probe_args).run())
-            print(f"open http://{config.host}:{config.port} in a browser", flush=True)
+            print(f"probe publishing; API reference at http://{config.host}:{config.port}/api/docs", flush=True)
 
         try:
             return await app_cmd.serve_forever(config, on_started=start_probe)
