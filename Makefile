@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run and test time (added as the features that need them land).
-APT_PACKAGES := gcc libc6-dev iproute2 iptables nftables util-linux procps docker.io busybox-static \
+APT_PACKAGES := gcc libc6-dev openssl iproute2 iptables nftables util-linux procps docker.io busybox-static \
 	clang llvm bpftool libbpf-dev libbpf1
 
 .PHONY: install run test lint typecheck bench clean

@@ -20,6 +20,8 @@ def add_probe_flags(p: argparse.ArgumentParser, with_apps: bool = True) -> None:
                        help="an app to publish to, repeatable: http://host:4040 (our app's gRPC stream is found "
                             "from it; a Scope app gets Scope's HTTP POST) or host:port of a gRPC stream")
     p.add_argument("--token", default="", help="the probe token for the app(s)")
+    p.add_argument("--tls-ca", type=Path, metavar="FILE",
+                   help="CA certificate to trust for apps serving TLS (HTTPS and the gRPC stream)")
     p.add_argument("--spy-interval", default="1s", type=parse_duration, metavar="DURATION",
                    help="how often the host is read (default 1s)")
     p.add_argument("--publish-interval", default="3s", type=parse_duration, metavar="DURATION",
@@ -59,7 +61,8 @@ def probe_config(args: argparse.Namespace, apps: list[str]) -> Any:
                        publish_interval=args.publish_interval, full_every=max(1, args.full_report_every),
                        proc_root=args.proc_root, conntrack=not args.no_conntrack, ebpf=not args.no_ebpf,
                        docker=not args.no_docker, docker_env_vars=args.docker_env_vars,
-                       kubernetes=not args.no_kubernetes, plugins=not args.no_plugins)
+                       kubernetes=not args.no_kubernetes, plugins=not args.no_plugins,
+                       tls_ca=getattr(args, "tls_ca", None))
 
 
 def run_probe(args: argparse.Namespace) -> int:

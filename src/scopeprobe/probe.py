@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import ssl
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
+import grpc
 
 from scopecore import __version__
 from scopecore.codec import GZIP, MSGPACK, dumps
@@ -62,6 +64,7 @@ class ProbeConfig:
     ebpf: bool = True
     docker: bool = True
     docker_env_vars: bool = False  # Scope's --probe.omit.env-vars, inverted: environment variables are secrets
+    tls_ca: Path | None = None  # trust this CA for the app's HTTPS and gRPC (apps serving --tls-cert)
     kubernetes: bool = True
     plugins: bool = True
     probe_id: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -290,7 +293,7 @@ class Probe:
         url = target if "://" in target else f"grpc://{target}"
         parts = urllib.parse.urlsplit(url)
         if parts.scheme in ("http", "https"):
-            stream = await _discover_stream(url)
+            stream = await _discover_stream(url, self.config.tls_ca)
             if stream is None:
                 log.info("app speaks only Scope's HTTP API: posting reports", extra={"app": url})
                 return HttpAppClient(url, identity, token=self.config.token)
@@ -298,7 +301,9 @@ class Probe:
         else:
             target = parts.netloc
         pipes = Pipes(lambda pipe_id, data: None)
-        client = GrpcAppClient(target, identity, token=self.config.token)
+        credentials = (grpc.ssl_channel_credentials(root_certificates=self.config.tls_ca.read_bytes())
+                       if self.config.tls_ca is not None else None)
+        client = GrpcAppClient(target, identity, token=self.config.token, credentials=credentials)
 
         def send(pipe_id: str, data: bytes | None) -> None:
             client.send(PipeData(pipe_id, data) if data is not None else PipeClose(pipe_id, "closed by probe"))
@@ -313,11 +318,12 @@ class Probe:
         return client
 
 
-async def _discover_stream(url: str) -> str | None:
+async def _discover_stream(url: str, ca: Path | None = None) -> str | None:
     """Ask an app for its probe stream address (our capability); None for a Scope app or no answer."""
+    ssl_ctx = ssl.create_default_context(cafile=str(ca)) if ca is not None else None
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session, \
-                session.get(f"{url.rstrip('/')}/api") as resp:
+                session.get(f"{url.rstrip('/')}/api", ssl=ssl_ctx if ssl_ctx is not None else True) as resp:
             body = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
         return None
