@@ -30,6 +30,8 @@ def add_probe_flags(p: argparse.ArgumentParser, with_apps: bool = True) -> None:
                    help="every Nth publish is a full report, the others deltas (default 3)")
     p.add_argument("--proc-root", default=Path("/proc"), type=Path, metavar="DIR",
                    help="the host's /proc (when running in a container with it mounted elsewhere)")
+    p.add_argument("--plugins-root", type=Path, default=Path("/var/run/scope/plugins"), metavar="DIR",
+                   help="where Scope plugins' unix sockets are looked for (default /var/run/scope/plugins)")
     p.add_argument("--docker-env-vars", action="store_true",
                    help="report containers' environment variables (hidden by default, as Scope's probe does; "
                         "the API can still hide them per request with hideEnvironmentVariables=true)")
@@ -62,7 +64,7 @@ def probe_config(args: argparse.Namespace, apps: list[str]) -> Any:
                        proc_root=args.proc_root, conntrack=not args.no_conntrack, ebpf=not args.no_ebpf,
                        docker=not args.no_docker, docker_env_vars=args.docker_env_vars,
                        kubernetes=not args.no_kubernetes, plugins=not args.no_plugins,
-                       tls_ca=getattr(args, "tls_ca", None))
+                       tls_ca=getattr(args, "tls_ca", None), plugins_root=args.plugins_root)
 
 
 def run_probe(args: argparse.Namespace) -> int:

@@ -61,6 +61,7 @@ class Controls:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self.plugin_handler: Handler | None = None  # controls `<plugin>~<control>` of Scope plugins
 
     def register(self, control: str, handler: Handler) -> None:
         """Serve a control."""
@@ -69,9 +70,14 @@ class Controls:
     async def handle(self, node_id: str, control: str, args: Mapping[str, Any], pipes: Pipes) -> dict[str, Any]:
         """Run a control; an unknown one or a failing handler is an error answer, never an exception."""
         handler = self._handlers.get(control)
-        if handler is None:
+        plugin = handler is None and "~" in control and self.plugin_handler is not None
+        if handler is None and not plugin:
             return {"error": f"unknown control {control!r}"}
         try:
+            if plugin:
+                assert self.plugin_handler is not None
+                return await self.plugin_handler(node_id, {**args, "__control": control}, pipes)
+            assert handler is not None
             return await handler(node_id, args, pipes)
         except Exception as e:
             log.exception("control failed", extra={"control": control, "node": node_id})

@@ -38,6 +38,7 @@ from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
 from scopeprobe.metrics import ProbeMetrics
+from scopeprobe.plugins import Plugins, active_controls_patch
 from scopeprobe.procfs import ProcessWalker, SocketScanner
 from scopeprobe.publish import ClientStats, GrpcAppClient, Identity
 from scopeprobe.reporters.ebpf import EbpfEdges
@@ -64,6 +65,7 @@ class ProbeConfig:
     ebpf: bool = True
     docker: bool = True
     docker_env_vars: bool = False  # Scope's --probe.omit.env-vars, inverted: environment variables are secrets
+    plugins_root: Path = Path("/var/run/scope/plugins")
     tls_ca: Path | None = None  # trust this CA for the app's HTTPS and gRPC (apps serving --tls-cert)
     kubernetes: bool = True
     plugins: bool = True
@@ -99,6 +101,8 @@ class Probe:
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
+        self.plugins: Plugins | None = None
+        self._plugins_scanned = 0.0
         self.ebpf: EbpfTracker | None = None
         self._ebpf_edges = EbpfEdges(self.hostname, config.probe_id)
         self._spied: list[Report] = []
@@ -108,7 +112,8 @@ class Probe:
 
     # --- reading the host ---
 
-    def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], []), docker: Report | None = None) -> Report:
+    def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], []), docker: Report | None = None,
+            extra: list[Report] | None = None) -> Report:
         """One spy tick: every source read once, as a report. `flows`: conntrack's (live, ended) since the last
         tick, and `docker`: the Docker reporter's report, both taken on the event loop that owns them."""
         now = time.time_ns()
@@ -140,6 +145,10 @@ class Probe:
             disks = read_disk_usage(self.config.proc_root)
             add_host(builder, self.facts._replace(hostname=self.hostname), sample, disks,
                      probe_id=self.config.probe_id, version=__version__, now=now, stamper=self.stamper)
+        if extra:  # plugins' reports, their active controls united with ours
+            patch = active_controls_patch(builder.freeze(), extra)
+            for r in [*extra, patch]:
+                builder.merge(r)
         self.metrics.tick_seconds.observe(time.perf_counter() - started)
         self.stamper.end_tick()
         if (snapshot.denied or net.denied) and os.geteuid() != 0:
@@ -195,7 +204,8 @@ class Probe:
                     self._tell_sources()
                 flows = tracker.drain() if tracker is not None else ([], [])
                 docker = self.docker.reporter.report(time.time_ns()) if self.docker is not None else None
-                self._spied.append(await asyncio.to_thread(self.spy, flows, docker))
+                extra = await self._plugin_reports()
+                self._spied.append(await asyncio.to_thread(self.spy, flows, docker, extra))
                 self._update_sources()
                 if loop.time() >= next_publish:
                     next_publish += self.config.publish_interval
@@ -227,6 +237,24 @@ class Probe:
         self.ebpf = tracker
         self.sources["ebpf"] = {"live": True, "reason": ""}
         self.sources["conntrack"] = {"live": False, "reason": "not needed: eBPF is live"}
+
+    async def _plugin_reports(self) -> list[Report]:
+        """Scope plugins' reports this tick (rescanning their directory every 5 s, as Scope's probe)."""
+        if not self.config.plugins:
+            return []
+        if self.plugins is None:
+            self.plugins = Plugins(self.config.plugins_root, self.config.probe_id)
+
+            async def control(node_id: str, args: Mapping[str, Any], pipes: Pipes) -> dict[str, Any]:
+                args = dict(args)
+                assert self.plugins is not None
+                return await self.plugins.control(str(args.pop("__control")), node_id, args)
+
+            self.controls.plugin_handler = control
+        if time.monotonic() - self._plugins_scanned >= 5.0:
+            self._plugins_scanned = time.monotonic()
+            await asyncio.to_thread(self.plugins.scan)
+        return await self.plugins.reports() if self.plugins.sockets else []
 
     async def _start_docker(self) -> None:
         """Docker when the daemon is there; the reporter keeps reconnecting if it goes away."""
