@@ -22,6 +22,7 @@ from ..report.templates import Column, Control, MetadataTemplate, MetricTemplate
 from ..report.topology import Topology
 from .times import GO_ZERO, TimeFormatError, parse_go_binary, parse_rfc3339
 
+_NO_SETS = Sets.empty()
 _REPORT_SCALARS = {"TS", "DNS", "Sampling", "Window", "Shortcut", "Plugins", "ID"}
 
 
@@ -300,8 +301,9 @@ class _Decoder:
         latest = self.latest(d.get("latest"))
         if d.get("counters") or d.get("latestControls"):
             latest = latest.merge(self.legacy(d))
-        sets = self.sets(d.get("sets"), "sets")
-        parents = self.sets(d.get("parents"), "parents")
+        sv, pv = d.get("sets"), d.get("parents")
+        sets = self.sets(sv, "sets") if sv is not None else _NO_SETS
+        parents = self.sets(pv, "parents") if pv is not None else _NO_SETS
         adj = d.get("adjacency")
         adjacency = self.strings(adj, "adjacency") if adj else frozenset()
         m = d.get("metrics")
@@ -321,17 +323,21 @@ class _Decoder:
             _fail("an object", v, "latest")
         _check_keys(v, "latest")
         out: dict[str, tuple[int, str]] = {}
-        time = self.time
+        time, cache = self.time, self._times
         for k, e in v.items():
             if type(e) is not dict:
                 _fail("an object", e, f"latest.{k}")
             value = e.get("value")
             if type(value) is not str:
                 _fail("a string", value, f"latest.{k}.value")
-            try:
-                out[k] = (time(e.get("timestamp")), value)
-            except DecodeError as err:
-                raise err.within(f"latest.{k}.timestamp") from None
+            ts = e.get("timestamp")
+            t = cache.get(ts) if type(ts) is str else None  # most timestamps repeat within a report
+            if t is None:
+                try:
+                    t = time(ts)
+                except DecodeError as err:
+                    raise err.within(f"latest.{k}.timestamp") from None
+            out[k] = (t, value)
         return LatestMap(out)
 
     def legacy(self, d: Mapping[str, Any]) -> LatestMap:
@@ -364,7 +370,10 @@ class _Decoder:
         _check_keys(v, path)
         out = {}
         for k, items in v.items():
-            s = self.strings(items, f"{path}.{k}")
+            if type(items) is list and all(type(x) is str for x in items):  # the usual case, without a path string
+                s = frozenset(items)
+            else:
+                s = self.strings(items, f"{path}.{k}")
             if s:
                 out[k] = s
         return Sets(out) if out else Sets.empty()
