@@ -35,7 +35,7 @@ from scopeprobe.controls import Controls, Pipes, host_controls
 from scopeprobe.docker_link import DockerLink
 from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
-from scopeprobe.hostinfo import HostSampler, read_disk_usage, read_host_facts
+from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
 from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.plugins import Plugins, active_controls_patch
@@ -94,6 +94,8 @@ class Probe:
         self.sampler = HostSampler(root)
         self.stamper = Stamper()
         self.facts = read_host_facts(root)
+        self._facts_read = -1e9
+        self._disks: list[DiskUsage] = []
         self.hostname = config.hostname or self.facts.hostname or socket.gethostname()
         self.controls = Controls()
         host_controls(self.controls, lambda: f"{self.hostname};<host>")
@@ -141,8 +143,11 @@ class Probe:
             builder.merge(docker)
         with timed.labels("host").time():
             sample = self.sampler.sample()
-            self.facts = read_host_facts(self.config.proc_root)
-            disks = read_disk_usage(self.config.proc_root)
+            if time.monotonic() - self._facts_read >= 10.0:  # names, addresses and disk usage change slowly
+                self._facts_read = time.monotonic()
+                self.facts = read_host_facts(self.config.proc_root)
+                self._disks = read_disk_usage(self.config.proc_root)
+            disks = self._disks
             add_host(builder, self.facts._replace(hostname=self.hostname), sample, disks,
                      probe_id=self.config.probe_id, version=__version__, now=now, stamper=self.stamper)
         if extra:  # plugins' reports, their active controls united with ours
