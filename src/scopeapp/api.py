@@ -5,6 +5,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scopecore import __version__
 from scopecore.codec import JSON, MSGPACK, dumps
+from scopecore.codec.times import format_rfc3339
 
 from .keys import COLLECTOR, CONFIG, GRPC_PORT, METRICS, SESSIONS
 
@@ -36,7 +37,7 @@ async def get_probes(request: web.Request) -> web.Response:
             "id": info.id,
             "hostname": info.hostname,
             "version": info.version,
-            "lastSeen": _rfc3339(info.last_seen),
+            "lastSeen": format_rfc3339(int(info.last_seen * 1e9)),
             "online": online,
             "status": "online" if online else "offline",
             "transport": info.transport,
@@ -76,8 +77,3 @@ async def readyz(request: web.Request) -> web.Response:
     ok = all(ready.values())
     return web.json_response({"status": "ready" if ok else "starting", "servers": ready}, status=200 if ok else 503)
 
-
-def _rfc3339(seconds: float) -> str:
-    from scopecore.codec.times import format_rfc3339
-
-    return format_rfc3339(int(seconds * 1e9))

@@ -10,12 +10,12 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from dataclasses import replace
 
 import grpc
 from aiohttp import web
 
-from scopecore import DecodeError
+from scopecore import DecodeError, __version__
 from scopecore.codec import GZIP, MSGPACK, loads
 from scopecore.protocol import Hello
 
@@ -49,9 +49,9 @@ def create_app(config: AppConfig, env: Mapping[str, str] | None = None) -> web.A
             f"listening beyond loopback ({config.host}) needs tokens: pass --tokens FILE or set SCOPE_ADMIN_TOKEN "
             "(and SCOPE_PROBE_TOKEN for probes)")
     if not config.app_id:
-        config = _with(config, app_id=secrets.token_hex(8))
+        config = replace(config, app_id=secrets.token_hex(8))
     if not config.hostname:
-        config = _with(config, hostname=socket.gethostname())
+        config = replace(config, hostname=socket.gethostname())
     app = web.Application(
         middlewares=[middleware.errors, middleware.authenticate, middleware.compress],
         client_max_size=config.max_body + 1,
@@ -78,12 +78,6 @@ def create_app(config: AppConfig, env: Mapping[str, str] | None = None) -> web.A
     app.cleanup_ctx.extend([_audit, _background, _grpc_server])
     app.on_startup.append(_mark_http_ready)
     return app
-
-
-def _with(config: AppConfig, **changes: Any) -> AppConfig:
-    from dataclasses import replace
-
-    return replace(config, **changes)
 
 
 async def _mark_http_ready(app: web.Application) -> None:
@@ -141,7 +135,7 @@ async def _grpc_server(app: web.Application) -> AsyncIterator[None]:
         app[TOKENS], app[SESSIONS], app[PIPES],
         on_report=lambda pid, body, kind, hello: on_probe_report(app, pid, body, kind, hello),
         on_sources=lambda pid, sources: collector.set_probe(pid, sources=dict(sources)),
-        app_id=config.app_id, version=_version(), control_timeout=config.control_timeout,
+        app_id=config.app_id, version=__version__, control_timeout=config.control_timeout,
         on_connect=app[METRICS].probes.set,
     )
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", config.max_body),
@@ -159,12 +153,6 @@ async def _grpc_server(app: web.Application) -> AsyncIterator[None]:
     yield
     app[READY]["grpc"] = False
     await server.stop(grace=1.0)
-
-
-def _version() -> str:
-    from scopecore import __version__
-
-    return __version__
 
 
 def ssl_context(config: AppConfig) -> ssl.SSLContext | None:

@@ -70,7 +70,6 @@ class Collector:
         self.generation = 0
         self._shortcut_generation = -1
         self._changed = asyncio.Event()
-        self._shortcut = asyncio.Event()
 
     def now_ns(self) -> int:
         """The injected clock, in ns."""
@@ -146,14 +145,6 @@ class Collector:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
 
-    async def wait_shortcut(self, timeout: float) -> bool:
-        """Wait for a shortcut report (Scope pushes those to websockets at once); False on timeout."""
-        try:
-            await asyncio.wait_for(self._shortcut.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
-
     def shortcut_pending(self, since_generation: int) -> bool:
         """True if a shortcut report arrived after `since_generation`."""
         return self._shortcut_generation > since_generation
@@ -166,9 +157,6 @@ class Collector:
         # Wake every waiter, then re-arm: waiters compare generations, so no change is missed.
         self._changed.set()
         self._changed = asyncio.Event()
-        if shortcut:
-            self._shortcut.set()
-            self._shortcut = asyncio.Event()
 
     def _expire(self, w: _Window, now: int) -> bool:
         cutoff = now - self.window_ns

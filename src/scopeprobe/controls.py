@@ -25,6 +25,8 @@ class PipeEnd(Protocol):
 
 
 Handler = Callable[[str, Mapping[str, Any], "Pipes"], Awaitable[dict[str, Any]]]
+# (control, node, args): for controls not registered one by one, e.g. Scope plugins' `<plugin>~<control>`.
+Router = Callable[[str, str, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Pipes:
@@ -61,7 +63,7 @@ class Controls:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
-        self.plugin_handler: Handler | None = None  # controls `<plugin>~<control>` of Scope plugins
+        self.plugin_router: Router | None = None  # controls `<plugin>~<control>` of Scope plugins
 
     def register(self, control: str, handler: Handler) -> None:
         """Serve a control."""
@@ -70,13 +72,12 @@ class Controls:
     async def handle(self, node_id: str, control: str, args: Mapping[str, Any], pipes: Pipes) -> dict[str, Any]:
         """Run a control; an unknown one or a failing handler is an error answer, never an exception."""
         handler = self._handlers.get(control)
-        plugin = handler is None and "~" in control and self.plugin_handler is not None
-        if handler is None and not plugin:
+        router = self.plugin_router if handler is None and "~" in control else None
+        if handler is None and router is None:
             return {"error": f"unknown control {control!r}"}
         try:
-            if plugin:
-                assert self.plugin_handler is not None
-                return await self.plugin_handler(node_id, {**args, "__control": control}, pipes)
+            if router is not None:
+                return await router(control, node_id, args)
             assert handler is not None
             return await handler(node_id, args, pipes)
         except Exception as e:

@@ -1,6 +1,7 @@
 """Docker in the probe: the reporter's report each tick, process -> container tags, container controls and their
 pipes routed to the app link that asked for them, and shortcut reports published at once."""
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -55,11 +56,7 @@ class DockerLink:
             return result
 
         for control in CONTROLS:
-            async def handler(node_id: str, args: Mapping[str, Any], pipes: Pipes, _c: str = control
-                              ) -> dict[str, Any]:
-                return await handle(node_id, args, pipes, _c)
-
-            controls.register(control, handler)
+            controls.register(control, functools.partial(handle, control=control))
 
     def tag_processes(self, report: Report) -> Report:
         """Each containerised process gets its container's ID and the container and image as parents (by cgroup,

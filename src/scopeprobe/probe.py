@@ -249,13 +249,12 @@ class Probe:
             return []
         if self.plugins is None:
             self.plugins = Plugins(self.config.plugins_root, self.config.probe_id)
+            plugins = self.plugins
 
-            async def control(node_id: str, args: Mapping[str, Any], pipes: Pipes) -> dict[str, Any]:
-                args = dict(args)
-                assert self.plugins is not None
-                return await self.plugins.control(str(args.pop("__control")), node_id, args)
+            async def control(name: str, node_id: str, args: Mapping[str, Any]) -> dict[str, Any]:
+                return await plugins.control(name, node_id, dict(args))
 
-            self.controls.plugin_handler = control
+            self.controls.plugin_router = control
         if time.monotonic() - self._plugins_scanned >= 5.0:
             self._plugins_scanned = time.monotonic()
             await asyncio.to_thread(self.plugins.scan)
@@ -333,7 +332,6 @@ class Probe:
             target = f"{parts.hostname}:{stream.rsplit(':', 1)[1]}"
         else:
             target = parts.netloc
-        pipes = Pipes(lambda pipe_id, data: None)
         credentials = (grpc.ssl_channel_credentials(root_certificates=self.config.tls_ca.read_bytes())
                        if self.config.tls_ca is not None else None)
         client = GrpcAppClient(target, identity, token=self.config.token, credentials=credentials)
@@ -341,7 +339,7 @@ class Probe:
         def send(pipe_id: str, data: bytes | None) -> None:
             client.send(PipeData(pipe_id, data) if data is not None else PipeClose(pipe_id, "closed by probe"))
 
-        pipes.send = send
+        pipes = Pipes(send)
 
         async def on_control(req: ControlRequest) -> Mapping[str, Any]:
             return await self.controls.handle(req.node_id, req.control, req.args, pipes)

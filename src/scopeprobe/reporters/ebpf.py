@@ -12,14 +12,10 @@ from collections.abc import Iterable
 
 from scopecore.report import EdgeCounts, LatestMap, Node, ReportBuilder, TopologyKind, ids
 from scopeprobe.ebpf import EventType, FlowStats, TcpEvent
-from scopeprobe.reporters.endpoints import endpoint_id
+from scopeprobe.reporters.endpoints import endpoint_id, plain_ip
 
 _Sock = tuple[int, str, int]  # netns, address, port of a local socket
 _REMEMBER = 120.0  # seconds a socket's role (connecting or accepting side) is remembered
-
-
-def _plain(ip: str) -> str:
-    return ip[7:] if ip.startswith("::ffff:") and "." in ip else ip
 
 
 class EbpfEdges:
@@ -41,7 +37,7 @@ class EbpfEdges:
         pids: dict[str, int] = {}
 
         def eid(netns: int, addr: str, port: int) -> str:
-            return endpoint_id(self.host_id, netns, _plain(addr), port, local_ips)
+            return endpoint_id(self.host_id, netns, plain_ip(addr), port, local_ips)
 
         for e in events:
             local, remote = eid(e.netns, e.saddr, e.sport), eid(e.netns, e.daddr, e.dport)

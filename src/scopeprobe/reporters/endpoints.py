@@ -15,8 +15,8 @@ from scopeprobe.procfs.records import Connection
 from scopeprobe.stamps import Stamper
 
 
-def _plain(ip: str) -> str:
-    # An IPv4 peer of an IPv6 socket shows as ::ffff:a.b.c.d; Scope's IDs use the IPv4 form.
+def plain_ip(ip: str) -> str:
+    """An IPv4 peer of an IPv6 socket as Scope writes it: "::ffff:10.0.0.1" -> "10.0.0.1"."""
     return ip[7:] if ip.startswith("::ffff:") and "." in ip else ip
 
 
@@ -42,7 +42,7 @@ def add_endpoints(builder: ReportBuilder, net: NetworkSnapshot, host_id: str, no
     host_node = ids.host(host_id)
     listening = {(c.netns, c.local_port) for c in net.listening}
     for c in net.connections:
-        local_ip, remote_ip = _plain(c.local_ip), _plain(c.remote_ip)
+        local_ip, remote_ip = plain_ip(c.local_ip), plain_ip(c.remote_ip)
         local = endpoint_id(host_id, c.netns, local_ip, c.local_port, local_ips)
         remote = endpoint_id(host_id, c.netns, remote_ip, c.remote_port, local_ips)
         values = {"host_node_id": host_node}
@@ -77,11 +77,11 @@ def add_flows(builder: ReportBuilder, flows: Iterable[Flow], host_id: str, now: 
     flows = list(flows)
     for f in flows:
         o = f.original
-        src = endpoint_id(host_id, f.netns, _plain(o.src), o.sport, local_ips)
-        dst = endpoint_id(host_id, f.netns, _plain(o.dst), o.dport, local_ips)
+        src = endpoint_id(host_id, f.netns, plain_ip(o.src), o.sport, local_ips)
+        dst = endpoint_id(host_id, f.netns, plain_ip(o.dst), o.dport, local_ips)
         builder.add(TopologyKind.ENDPOINT, Node(src, "endpoint", adjacency=frozenset({dst})))
         builder.add(TopologyKind.ENDPOINT, Node(dst, "endpoint"))
     for m in nat_mappings(flows):
-        copy = endpoint_id(host_id, m.netns, _plain(m.rewritten_addr), m.rewritten_port, local_ips)
-        real = endpoint_id(host_id, m.netns, _plain(m.original_addr), m.original_port, local_ips)
+        copy = endpoint_id(host_id, m.netns, plain_ip(m.rewritten_addr), m.rewritten_port, local_ips)
+        real = endpoint_id(host_id, m.netns, plain_ip(m.original_addr), m.original_port, local_ips)
         builder.add(TopologyKind.ENDPOINT, Node(copy, "endpoint", LatestMap({"copy_of": (now, real)})))
