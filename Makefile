@@ -5,11 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run and test time (added as the features that need them land).
 APT_PACKAGES := gcc libc6-dev openssl iproute2 iptables nftables util-linux procps docker.io busybox-static \
-	clang llvm bpftool libbpf-dev libbpf1
+	clang llvm bpftool libbpf-dev libbpf1 chromium
+
+# The web UI, bundled by Vite into the app's package (served at /). Node >= 20 (Vite's floor) from the machine.
+UI := src/scopeapp/ui/index.html
+UI_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
 .PHONY: install run test lint typecheck bench clean
 
-install: $(VENV)/.installed bpf/scope_tcp.bpf.o
+install: $(VENV)/.installed bpf/scope_tcp.bpf.o $(UI)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "the web UI needs Node.js >= 20 (found $$(node --version))"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(UI): frontend/node_modules/.installed $(UI_SOURCES)
+	cd frontend && npm run --silent build
 
 # The CO-RE eBPF object, built from source against this kernel's BTF (none: the probe falls back to conntrack).
 bpf/scope_tcp.bpf.o: bpf/scope_tcp.bpf.c bpf/scope_events.h bpf/Makefile $(VENV)/.installed

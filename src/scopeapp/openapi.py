@@ -8,10 +8,12 @@ from aiohttp import web
 
 from scopecore import __version__
 
-_PARAMS = re.compile(r"{(\w+)}")
+_PARAMS = re.compile(r"{(\w+)(?::[^}]+)?}")
 _QUERY = {
     "/api/topology/{topology}": ["Topology options (e.g. system=application, stopped=running, pseudo=hide)"],
     "/api/topology/{topology}/ws": ["t: the longest interval between deltas, e.g. 1s or 200ms; plus options"],
+    "/api/search": ["topology: a topology id", "q: a query in the search syntax, repeated for pinned terms",
+                    "plus the topology's options"],
 }
 
 
@@ -21,6 +23,7 @@ def spec() -> dict[str, Any]:
 
     paths: dict[str, dict[str, Any]] = {}
     for r in ROUTES:
+        path = _PARAMS.sub(r"{\1}", r.path)  # OpenAPI has no regex in path templates
         op: dict[str, Any] = {
             "summary": r.summary,
             "operationId": f"{r.method.lower()}_{r.handler.__name__}",
@@ -31,9 +34,9 @@ def spec() -> dict[str, Any]:
         if r.role is not None:
             op["security"] = [{"token": []}]
             op["x-role"] = r.role.name.lower()
-        if r.path in _QUERY:
-            op["description"] = "Query parameters: " + "; ".join(_QUERY[r.path])
-        paths.setdefault(r.path, {})[r.method.lower()] = op
+        if path in _QUERY:
+            op["description"] = "Query parameters: " + "; ".join(_QUERY[path])
+        paths.setdefault(path, {})[r.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "scope app API", "version": __version__,

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from aiohttp import web
 
-from . import api, controls, ingest, openapi, scope_probes, topology
+from . import api, controls, ingest, openapi, scope_probes, topology, ui
 from .auth import Role
 
 
@@ -32,6 +32,9 @@ ROUTES: tuple[Route, ...] = (
           websocket=True),
     Route("GET", "/api/topology/{topology}/{node}", topology.get_node, Role.VIEWER,
           "One node's details: metadata, metrics, tables, children, connections, controls"),
+    Route("GET", "/api/search", topology.search, Role.VIEWER,
+          "IDs of a topology's nodes matching search queries (q repeats for pinned terms); 400 says where a query "
+          "stops parsing"),
     Route("GET", "/api/probes", api.get_probes, Role.VIEWER,
           "Every probe that has published: online or offline, and which sources are live on it"),
     Route("GET", "/api/report", api.get_report, Role.VIEWER,
@@ -53,6 +56,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/openapi.json", openapi.get_spec, None, "This document"),
     Route("GET", "/api/docs", openapi.get_docs, None, "The API reference as a page"),
     Route("GET", "/metrics", api.get_metrics, Role.VIEWER, "Prometheus metrics of the app"),
+    Route("GET", "/", ui.index, None, "The web UI"),
+    Route("GET", "/assets/{path:.+}", ui.asset, None, "The web UI's bundled scripts, styles and fonts"),
     Route("GET", "/healthz", api.healthz, None, "Liveness"),
     Route("GET", "/readyz", api.readyz, None, "Readiness: 200 once every server listens"),
 )

@@ -14,7 +14,7 @@ from .keys import COLLECTOR, METRICS, VIEWS
 from .middleware import json_error
 
 # Query parameters that are not topology options.
-_NOT_OPTIONS = {"t", "timestamp", "token"}
+_NOT_OPTIONS = {"t", "timestamp", "token", "topology", "q"}
 _MIN_INTERVAL = 0.05
 
 
@@ -48,6 +48,21 @@ async def get_node(request: web.Request) -> web.Response:
     if details is None:
         return json_error(404, f"no node {node_id!r} in topology {topology!r}")
     return web.json_response(details)
+
+
+async def search(request: web.Request) -> web.Response:
+    """GET /api/search?topology=ID&q=QUERY[&q=...]: the IDs of the nodes every query (pinned terms) matches, or 400
+    with the position where a query stops parsing."""
+    topology, queries = request.query.get("topology", ""), request.query.getall("q", [])
+    if not topology or not queries:
+        return json_error(400, "pass topology=<id> and at least one q=<query>")
+    try:
+        matches = request.app[VIEWS].search(topology, options_of(request), queries)
+    except render.UnknownTopology as e:
+        return json_error(404, str(e))
+    except render.QueryError as e:
+        return web.json_response({"error": str(e), "query": e.query, "position": e.position}, status=400)
+    return web.json_response({"matches": matches})
 
 
 async def topology_ws(request: web.Request) -> web.StreamResponse:

@@ -35,11 +35,11 @@ class Views:
             self._cache.popitem(last=False)
         return value
 
-    def summaries(self, topology: str, options: Mapping[str, str]) -> dict[str, Any]:
-        """node ID -> NodeSummary JSON; raises render.UnknownTopology."""
+    def rendered(self, topology: str, options: Mapping[str, str]) -> render.Rendered:
+        """The current render of a topology; raises render.UnknownTopology."""
         opts = tuple(sorted(options.items()))
 
-        def compute() -> dict[str, Any]:
+        def compute() -> render.Rendered:
             started = time.perf_counter()
             key = (topology, opts)
             renderer = self._renderers.get(key)
@@ -48,12 +48,24 @@ class Views:
                 while len(self._renderers) > _CACHE_SIZE:
                     self._renderers.popitem(last=False)
             self._renderers.move_to_end(key)
-            nodes = dict(renderer.update(self.collector.probe_reports()).summaries())
+            rendered = renderer.update(self.collector.probe_reports())
             self.metrics.render_seconds.labels(topology).observe(time.perf_counter() - started)
-            return nodes
+            return rendered
 
-        result: dict[str, Any] = self._memo(("summaries", topology, opts), compute)
+        result: render.Rendered = self._memo(("rendered", topology, opts), compute)
         return result
+
+    def summaries(self, topology: str, options: Mapping[str, str]) -> dict[str, Any]:
+        """node ID -> NodeSummary JSON; raises render.UnknownTopology."""
+        result: dict[str, Any] = self._memo(("summaries", topology, tuple(sorted(options.items()))),
+                                            lambda: dict(self.rendered(topology, options).summaries()))
+        return result
+
+    def search(self, topology: str, options: Mapping[str, str], queries: list[str]) -> list[str]:
+        """IDs of the nodes every (pinned) query matches; raises render.QueryError, render.UnknownTopology."""
+        parsed = [render.search.parse(q) for q in queries]
+        rendered = self.rendered(topology, options)
+        return sorted(render.filter_summaries(rendered.summaries(), parsed, rendered.nodes))
 
     def topologies(self, options: Mapping[str, str]) -> list[dict[str, Any]]:
         """The body of GET /api/topology."""

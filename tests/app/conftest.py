@@ -1,6 +1,7 @@
 """A real app (aiohttp test server + its gRPC server on an ephemeral port) and a real test probe over gRPC."""
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -25,6 +26,14 @@ def fixtures() -> Path:
     if not FIXTURES.is_dir():
         pytest.skip(f"Scope fixtures not found at {FIXTURES} (set SCOPE_FIXTURES)")
     return FIXTURES
+
+
+@pytest.fixture
+def scope_post(fixtures: Path) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of a real Scope 1.13 probe's POST /api/report."""
+    body = (fixtures / "wire/probe_report.msgpack.gz").read_bytes()
+    headers = json.loads((fixtures / "wire/probe_report.headers.json").read_text())
+    return body, {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")}
 
 
 @pytest.fixture

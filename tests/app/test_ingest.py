@@ -1,7 +1,6 @@
 """Ingest exactly as a Scope 1.13 probe sends, and bad input that names its problem and harms nothing."""
 
 import gzip
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,10 @@ from scopecore.report import TopologyKind
 pytestmark = pytest.mark.app
 
 
-def _scope_post(fixtures: Path) -> tuple[bytes, dict[str, str]]:
-    body = (fixtures / "wire/probe_report.msgpack.gz").read_bytes()
-    headers = json.loads((fixtures / "wire/probe_report.headers.json").read_text())
-    keep = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")}
-    return body, keep
-
-
-async def test_a_scope_probe_post_is_ingested(make_client: Any, fixtures: Path) -> None:
+async def test_a_scope_probe_post_is_ingested(make_client: Any, fixtures: Path,
+                                              scope_post: tuple[bytes, dict[str, str]]) -> None:
     client = await make_client()
-    body, headers = _scope_post(fixtures)
+    body, headers = scope_post
     resp = await client.post("/api/report", data=body, headers=headers)
     assert resp.status == 200, await resp.text()
     probes = await (await client.get("/api/probes")).json()
@@ -65,10 +58,10 @@ async def test_json_reports_and_every_auth_header_form(make_client: Any, fixture
         (b" " * 200_001, {"Content-Type": "application/json"}, 413, "larger than the limit"),
     ],
 )
-async def test_bad_reports_are_rejected_alone(make_client: Any, fixtures: Path, body: bytes,
+async def test_bad_reports_are_rejected_alone(make_client: Any, scope_post: tuple[bytes, dict[str, str]], body: bytes,
                                               headers: dict[str, str], status: int, says: str) -> None:
     client = await make_client(max_body=200_000, max_decompressed=250_000)
-    good, good_headers = _scope_post(fixtures)
+    good, good_headers = scope_post
     assert (await client.post("/api/report", data=good, headers=good_headers)).status == 200
     before = await (await client.get("/api/report")).read()
     resp = await client.post("/api/report", data=body, headers=headers)
