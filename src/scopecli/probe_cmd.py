@@ -35,6 +35,14 @@ def add_probe_flags(p: argparse.ArgumentParser, with_apps: bool = True) -> None:
     p.add_argument("--docker-env-vars", action="store_true",
                    help="report containers' environment variables (hidden by default, as Scope's probe does; "
                         "the API can still hide them per request with hideEnvironmentVariables=true)")
+    p.add_argument("--kubeconfig", metavar="FILE",
+                   help="the Kubernetes API server to watch (default: in-cluster, then $KUBECONFIG, then "
+                        "~/.kube/config; none: Kubernetes stays off)")
+    p.add_argument("--kubernetes-role", choices=("host", "cluster", "all"), default="all",
+                   help="host: this node's pods only (the DaemonSet); cluster: the cluster-wide objects (one "
+                        "Deployment); all: both, for a single probe (default)")
+    p.add_argument("--kubernetes-node-name", default="", metavar="NAME",
+                   help="this host's Kubernetes node name (default: $KUBERNETES_NODENAME, then the hostname)")
     for source, what in (("ebpf", "the eBPF connection tracker"), ("conntrack", "conntrack flows"),
                          ("docker", "Docker"), ("kubernetes", "Kubernetes"), ("plugins", "Scope plugins")):
         p.add_argument(f"--no-{source}", action="store_true", help=f"turn off {what}")
@@ -63,7 +71,9 @@ def probe_config(args: argparse.Namespace, apps: list[str]) -> Any:
                        publish_interval=args.publish_interval, full_every=max(1, args.full_report_every),
                        proc_root=args.proc_root, conntrack=not args.no_conntrack, ebpf=not args.no_ebpf,
                        docker=not args.no_docker, docker_env_vars=args.docker_env_vars,
-                       kubernetes=not args.no_kubernetes, plugins=not args.no_plugins,
+                       kubernetes=not args.no_kubernetes, kubeconfig=args.kubeconfig,
+                       kubernetes_role=args.kubernetes_role, kubernetes_node_name=args.kubernetes_node_name,
+                       plugins=not args.no_plugins,
                        tls_ca=getattr(args, "tls_ca", None), plugins_root=args.plugins_root)
 
 

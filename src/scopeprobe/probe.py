@@ -37,6 +37,7 @@ from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
+from scopeprobe.kubernetes import KubernetesControls, KubernetesReporter, NoApiServer, Role, api_client, tag_containers
 from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.plugins import Plugins, active_controls_patch
 from scopeprobe.procfs import ProcessWalker, SocketScanner
@@ -68,6 +69,9 @@ class ProbeConfig:
     plugins_root: Path = Path("/var/run/scope/plugins")
     tls_ca: Path | None = None  # trust this CA for the app's HTTPS and gRPC (apps serving --tls-cert)
     kubernetes: bool = True
+    kubeconfig: str | None = None
+    kubernetes_role: str = "all"  # host | cluster | all (kubernetes.Role)
+    kubernetes_node_name: str = ""  # default: $KUBERNETES_NODENAME, then the hostname
     plugins: bool = True
     probe_id: str = field(default_factory=lambda: secrets.token_hex(8))
     hostname: str = ""
@@ -103,6 +107,7 @@ class Probe:
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
+        self.kubernetes: KubernetesReporter | None = None
         self.plugins: Plugins | None = None
         self._plugins_scanned = 0.0
         self.ebpf: EbpfTracker | None = None
@@ -163,6 +168,7 @@ class Probe:
         if self.docker is not None:
             with timed.labels("docker_tags").time():
                 report = self.docker.tag_processes(report)
+                report = tag_containers(report)
         return report
 
     def _warn_once(self, key: str, message: str) -> None:
@@ -192,6 +198,7 @@ class Probe:
         await self._start_ebpf()
         tracker = None if self.ebpf is not None else await self._start_conntrack()
         await self._start_docker()
+        await self._start_kubernetes()
         self.clients = [await self._client(url) for url in self.config.apps]
         tasks = [asyncio.create_task(c.run()) for c in self.clients]
         try:
@@ -210,6 +217,8 @@ class Probe:
                 flows = tracker.drain() if tracker is not None else ([], [])
                 docker = self.docker.reporter.report(time.time_ns()) if self.docker is not None else None
                 extra = await self._plugin_reports()
+                if self.kubernetes is not None:
+                    extra = [*extra, self.kubernetes.report(time.time_ns())]
                 self._spied.append(await asyncio.to_thread(self.spy, flows, docker, extra))
                 self._update_sources()
                 if loop.time() >= next_publish:
@@ -224,6 +233,8 @@ class Probe:
                 await tracker.close()
             if self.docker is not None:
                 await self.docker.reporter.stop()
+            if self.kubernetes is not None:
+                self.kubernetes.stop()
             if self.ebpf is not None:
                 await asyncio.to_thread(self.ebpf.close)
 
@@ -273,7 +284,41 @@ class Probe:
             await self.docker.reporter.wait_connected(2.0)
         self._update_sources()
 
+    async def _start_kubernetes(self) -> None:
+        """Kubernetes when an API server is configured; informers keep retrying if it goes away."""
+        if not self.config.kubernetes:
+            self.sources["kubernetes"] = {"live": False, "reason": "turned off (--no-kubernetes)"}
+            return
+        try:
+            api, origin = await asyncio.to_thread(api_client, self.config.kubeconfig)
+        except NoApiServer as e:
+            self.sources["kubernetes"] = {"live": False, "reason": str(e)}
+            log.info("Kubernetes off", extra={"reason": str(e)})
+            return
+        loop = asyncio.get_running_loop()
+
+        def shortcut(report: Report) -> None:  # from the reporter's thread
+            loop.call_soon_threadsafe(self._shortcut, report)
+
+        node_name = (self.config.kubernetes_node_name or os.environ.get("KUBERNETES_NODENAME") or self.hostname)
+        self.kubernetes = KubernetesReporter(
+            api, role=Role(self.config.kubernetes_role), node_name=node_name, hostname=self.hostname,
+            probe_id=self.config.probe_id, on_shortcut=shortcut)
+        KubernetesControls(self.kubernetes).register(self.controls)
+        self.kubernetes.start()
+        synced = await asyncio.to_thread(self.kubernetes.wait_synced, 5.0)
+        log.info("Kubernetes on", extra={"from": origin, "role": self.config.kubernetes_role, "node": node_name,
+                                         "synced": synced})
+        self._update_sources()
+
     def _update_sources(self) -> None:
+        if self.kubernetes is not None:
+            errors = self.kubernetes.errors
+            live = not errors
+            if self.sources.get("kubernetes", {}).get("live") != live:
+                reason = "" if live else "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+                self.sources["kubernetes"] = {"live": live, "reason": reason}
+                self._tell_sources()
         if self.docker is None:
             return
         live = self.docker.reporter.connected

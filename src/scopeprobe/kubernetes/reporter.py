@@ -1,0 +1,259 @@
+"""The Kubernetes reporter: informers per kind (which kinds depends on the role), the report built from their
+stores when something changed, and a shortcut report soon after every watch event.
+
+Roles (Scope #2972: every probe watching everything hammers the API server):
+- host: this node's pods (fieldSelector spec.nodeName) and this node; the probe that owns pod controls.
+- cluster: everything cluster-wide (one such probe per cluster): services, controllers, namespaces, volumes,
+  nodes, and all pods to relate them (owners, selectors). Owns the controls of controllers and services.
+- all (no role given): both, in one probe; for one-node clusters and trying things out.
+"""
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from kubernetes import client
+
+from scopecore.report import LatestMap, Node, Report, ReportBuilder, Sets, TopologyKind, ids
+
+from . import keys as k
+from . import nodes
+from .informer import Informer, Obj
+from .topologies import HOST, TOPOLOGIES
+
+log = logging.getLogger("scopeprobe.kubernetes")
+K = TopologyKind
+_DEBOUNCE = 0.1  # a burst of events (a relist, a rollout) becomes one shortcut report
+
+
+class Role(enum.StrEnum):
+    """What this probe watches (`scope probe --kubernetes-role`)."""
+
+    HOST = "host"
+    CLUSTER = "cluster"
+    ALL = "all"
+
+
+# resource -> (API class, list method, cluster-wide only?)
+_RESOURCES: dict[str, tuple[type, str, bool]] = {
+    "pods": (client.CoreV1Api, "list_pod_for_all_namespaces", False),
+    "nodes": (client.CoreV1Api, "list_node", False),
+    "services": (client.CoreV1Api, "list_service_for_all_namespaces", True),
+    "endpoints": (client.CoreV1Api, "list_endpoints_for_all_namespaces", True),
+    "deployments": (client.AppsV1Api, "list_deployment_for_all_namespaces", True),
+    "replicasets": (client.AppsV1Api, "list_replica_set_for_all_namespaces", True),
+    "daemonsets": (client.AppsV1Api, "list_daemon_set_for_all_namespaces", True),
+    "statefulsets": (client.AppsV1Api, "list_stateful_set_for_all_namespaces", True),
+    "jobs": (client.BatchV1Api, "list_job_for_all_namespaces", True),
+    "cronjobs": (client.BatchV1Api, "list_cron_job_for_all_namespaces", True),
+    "namespaces": (client.CoreV1Api, "list_namespace", True),
+    "persistentvolumes": (client.CoreV1Api, "list_persistent_volume", True),
+    "persistentvolumeclaims": (client.CoreV1Api, "list_persistent_volume_claim_for_all_namespaces", True),
+    "storageclasses": (client.StorageV1Api, "list_storage_class", True),
+}
+_CONTROLLERS = {"deployments": K.DEPLOYMENT, "replicasets": K.REPLICA_SET, "daemonsets": K.DAEMON_SET,
+                "statefulsets": K.STATEFUL_SET, "jobs": K.JOB, "cronjobs": K.CRON_JOB}
+_VOLUMES = {"persistentvolumes": K.PERSISTENT_VOLUME, "persistentvolumeclaims": K.PERSISTENT_VOLUME_CLAIM,
+            "storageclasses": K.STORAGE_CLASS}
+
+
+class KubernetesReporter:
+    """Watches the API server through `api` (an ApiClient) and reports what it sees."""
+
+    def __init__(self, api: client.ApiClient, *, role: Role, node_name: str, hostname: str, probe_id: str,
+                 on_shortcut: Callable[[Report], None] | None = None) -> None:
+        self.api, self.role, self.node_name, self.hostname = api, role, node_name, hostname
+        self.probe_id = probe_id
+        self._on_shortcut = on_shortcut
+        self.informers: dict[str, Informer] = {}
+        for name, (api_class, method, cluster_only) in _RESOURCES.items():
+            if cluster_only and role is Role.HOST:
+                continue
+            selectors = {}
+            if role is Role.HOST:  # only what is on this node
+                selectors["field_selector"] = (f"spec.nodeName={node_name}" if name == "pods"
+                                               else f"metadata.name={node_name}")
+            self.informers[name] = Informer(name, getattr(api_class(api), method), self._event, selectors=selectors)
+        self._generation = 0
+        self._built: tuple[int, Report] | None = None
+        self._changed = threading.Event()
+        self._stop = threading.Event()
+        self._publisher = threading.Thread(target=self._publish_loop, name="k8s-shortcuts", daemon=True)
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        """Start every informer and the shortcut publisher."""
+        for inf in self.informers.values():
+            inf.start()
+        self._publisher.start()
+
+    def stop(self) -> None:
+        """Stop watching (threads end at their next event; they are daemons)."""
+        self._stop.set()
+        self._changed.set()
+        for inf in self.informers.values():
+            inf.stop()
+
+    def wait_synced(self, timeout: float) -> bool:
+        """True once every informer has listed once."""
+        deadline = time.monotonic() + timeout
+        return all(inf.synced.wait(max(0.0, deadline - time.monotonic())) for inf in self.informers.values())
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The last error of each informer that is failing now."""
+        return {name: inf.error for name, inf in self.informers.items() if inf.error}
+
+    def _event(self, kind: str, o: Obj) -> None:
+        self._generation += 1
+        self._changed.set()
+
+    def _publish_loop(self) -> None:
+        while not self._stop.is_set():
+            self._changed.wait()
+            if self._stop.is_set():
+                return
+            time.sleep(_DEBOUNCE)
+            self._changed.clear()
+            if self._on_shortcut is not None:
+                try:
+                    self._on_shortcut(self.report(time.time_ns(), shortcut=True))
+                except Exception:
+                    log.exception("kubernetes shortcut report failed")
+
+    # --- lookups for controls ---
+
+    def find(self, kind: TopologyKind, node_id: str) -> tuple[str, Obj] | None:
+        """(resource, object) of a report node ID, or None."""
+        names = {K.POD: "pods", K.SERVICE: "services", **{v: n for n, v in _CONTROLLERS.items()},
+                 **{v: n for n, v in _VOLUMES.items()}, K.NAMESPACE: "namespaces"}
+        inf = self.informers.get(names.get(kind, ""))
+        if inf is None:
+            return None
+        for o in inf.objects():
+            if nodes.node_id(kind, o) == node_id:
+                return names[kind], o
+        return None
+
+    def node_object(self, host_node_id: str) -> Obj | None:
+        """The Kubernetes node shown as this host node."""
+        inf = self.informers.get("nodes")
+        for o in inf.objects() if inf is not None else ():
+            if ids.host(self._host_of((o.get("metadata") or {}).get("name", ""))) == host_node_id:
+                return o
+        return None
+
+    # --- the report ---
+
+    def _host_of(self, node_name: str) -> str:
+        # The host probe on a node reports its host by hostname, which need not be the node's name.
+        return self.hostname if node_name == self.node_name else node_name
+
+    def _objects(self, name: str) -> list[Obj]:
+        inf = self.informers.get(name)
+        return inf.objects() if inf is not None else []
+
+    def report(self, now: int, shortcut: bool = False) -> Report:
+        """Everything the stores hold, as a report (rebuilt only when a watch event came since the last)."""
+        generation = self._generation
+        if self._built is not None and self._built[0] == generation and not shortcut:
+            return self._built[1]
+        b = ReportBuilder(ts=now, shortcut=shortcut)
+        for kind, topo in TOPOLOGIES.items():
+            b.describe(kind, topo)
+        owns_cluster = self.role is not Role.HOST
+        cluster_probe = self.probe_id if owns_cluster else ""
+        by_uid = {nodes.uid(o): o for name in ("replicasets", "jobs") for o in self._objects(name)}
+        services = self._objects("services")
+        for o in self._objects("pods"):
+            pod_probe = self.probe_id if (self.role is not Role.CLUSTER
+                                          or (o.get("spec") or {}).get("nodeName") == self.node_name) else ""
+            b.add(K.POD, nodes.pod(o, now, parents=self._pod_parents(o, by_uid, services), probe_id=pod_probe))
+        endpoints = {nodes.meta(e).get("namespace", "") + "/" + nodes.meta(e).get("name", ""): e
+                     for e in self._objects("endpoints")}
+        for o in services:
+            key = nodes.meta(o).get("namespace", "") + "/" + nodes.meta(o).get("name", "")
+            b.add(K.SERVICE, nodes.service(o, now, endpoints.get(key), probe_id=cluster_probe))
+        for name, kind in _CONTROLLERS.items():
+            for o in self._objects(name):
+                parents = _group(nodes.owner_ids(o))
+                b.add(kind, nodes.controller(kind, o, now, parents=parents, probe_id=cluster_probe))
+        for o in self._objects("namespaces"):
+            b.add(K.NAMESPACE, nodes.namespace(o, now))
+        for name, kind in _VOLUMES.items():
+            for o in self._objects(name):
+                b.add(kind, nodes.volume(kind, o, now))
+        for o in self._objects("nodes"):
+            name = nodes.meta(o).get("name", "")
+            mine = name == self.node_name and self.role is not Role.CLUSTER
+            b.add(K.HOST, self._host_node(o, name, now, mine))
+            if mine:
+                b.describe(K.HOST, HOST)
+        report = b.freeze()
+        if not shortcut:
+            self._built = (generation, report)
+        return report
+
+    def _host_node(self, o: Obj, name: str, now: int, mine: bool) -> Node:
+        node = nodes.host_facts(o, self._host_of(name), now, self.probe_id if mine else "")
+        if not mine:
+            return node
+        control = k.UNCORDON if (o.get("spec") or {}).get("unschedulable") else k.CORDON
+        return node.merge(Node(node.id, node.topology, latest=LatestMap.of({k.ACTIVE_CONTROLS: control}, now)))
+
+    def _pod_parents(self, o: Obj, by_uid: dict[str, Obj], services: list[Obj]) -> dict[str, set[str]]:
+        found = list(nodes.owner_ids(o))
+        for ref in (nodes.meta(o).get("ownerReferences") or ()):
+            owner = by_uid.get(ref.get("uid", ""))
+            if owner is not None:  # a replica set's deployment, a job's cron job
+                found += [(kind, nid) for kind, nid in nodes.owner_ids(owner) if kind in (K.DEPLOYMENT, K.CRON_JOB)]
+        m = nodes.meta(o)
+        labels = m.get("labels") or {}
+        for s in services:
+            sm = nodes.meta(s)
+            if sm.get("namespace") == m.get("namespace") and nodes.selector_matches(
+                    (s.get("spec") or {}).get("selector"), labels):
+                found.append((K.SERVICE, nodes.node_id(K.SERVICE, s)))
+        node_name = (o.get("spec") or {}).get("nodeName")
+        if node_name:
+            found.append((K.HOST, ids.host(self._host_of(node_name))))
+        return _group(found)
+
+
+def _group(pairs: Iterable[tuple[TopologyKind, str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for kind, nid in pairs:
+        out.setdefault(kind.value, set()).add(nid)
+    return out
+
+
+def tag_containers(report: Report) -> Report:
+    """Containers Kubernetes started (docker label io.kubernetes.pod.uid) get their pod as parent; pause
+    containers are marked as making no connections (their network namespace is the pod's; Scope's Tagger)."""
+    patch = ReportBuilder()
+    images = report.nodes(K.CONTAINER_IMAGE)
+    for n in report.nodes(K.CONTAINER).values():
+        uid = n.latest.get(k.DOCKER_POD_UID_LABEL)
+        if not uid:
+            continue
+        entry = n.latest.entry(k.DOCKER_POD_UID_LABEL)
+        ts = entry[0] if entry is not None else 0
+        latest: dict[str, str] = {}
+        image_names = [images[i].latest.get("docker_image_name") or "" for i in n.parents.get("container_image")
+                       if i in images] + [n.latest.get("docker_image_name") or ""]
+        if any(is_pause_image(name) for name in image_names) or \
+                n.latest.get("docker_label_io.kubernetes.docker.type") == "podsandbox":
+            latest[k.DOES_NOT_MAKE_CONNECTIONS] = ""
+        patch.add(K.CONTAINER, Node(n.id, K.CONTAINER.value, latest=LatestMap.of(latest, ts),
+                                    parents=Sets.of({"pod": {ids.tagged(ids.POD, uid)}})))
+    return report.merge(patch.freeze()) if patch.has_nodes() else report
+
+
+def is_pause_image(name: str) -> bool:
+    """Kubernetes' pause (sandbox) images, by the names registries have used for them."""
+    return any(p in name for p in ("google_containers/pause", "k8s.gcr.io/pause", "registry.k8s.io/pause",
+                                   "eks/pause", "/pause-amd64")) or name.rsplit("/", 1)[-1].startswith("pause:")
+
