@@ -7,7 +7,7 @@ from ..report import ids
 from ..report.kinds import TopologyKind
 from ..report.sets import Sets
 from .base import AnyNode, Nodes, RenderContext, Renderer, merge_children, merge_nodes, rebuild
-from .combinators import Custom, Map, Reduce, Select
+from .combinators import Custom, Filter, Map, Reduce, Select
 from .join import Join
 
 PSEUDO = ids.PSEUDO
@@ -165,5 +165,10 @@ def render_parents(name: str, child_topology: str, kinds: tuple[TopologyKind, ..
     the report's parent nodes."""
     grouped = Custom(name + " metrics", propagate_single_metrics(child_topology),
                      map_to_parents(name, kinds, no_parents, inner))
-    return Reduce(*(Select(k) for k in kinds), grouped)
+    return Reduce(*(Filter(f"live {k.value}", is_not_deleted, Select(k)) for k in kinds), grouped)
+
+
+def is_not_deleted(n: AnyNode) -> bool:
+    """False for objects a probe reports deleted (it keeps saying so for a while: merging cannot remove a node)."""
+    return n.latest.get(KUBERNETES_STATE) != STATE_DELETED
 

@@ -15,8 +15,8 @@ from urllib3.exceptions import HTTPError
 log = logging.getLogger("scopeprobe.kubernetes")
 
 Obj = Mapping[str, Any]
-# (event, object): "ADDED", "MODIFIED", "DELETED", or "SYNCED" (object {}) after every (re)list.
-OnEvent = Callable[[str, Obj], None]
+# (resource, event, object); event: "ADDED", "MODIFIED", "DELETED", or "SYNCED" (object {}) after every (re)list.
+OnEvent = Callable[[str, str, Obj], None]
 _PAGE = 500
 _WATCH_SECONDS = 300  # the server ends a watch after this; the client resumes it from the last version
 
@@ -110,15 +110,15 @@ class Informer:
         self.error = ""
         for key, o in old.items():  # gone while we were not watching
             if key not in items:
-                self._on_event("DELETED", o)
+                self._on_event(self.name, "DELETED", o)
         for key, o in items.items():
             if key not in old:
-                self._on_event("ADDED", o)
+                self._on_event(self.name, "ADDED", o)
             elif (old[key].get("metadata") or {}).get("resourceVersion") != (o.get("metadata") or {}).get(
                     "resourceVersion"):
-                self._on_event("MODIFIED", o)
+                self._on_event(self.name, "MODIFIED", o)
         self.synced.set()
-        self._on_event("SYNCED", {})
+        self._on_event(self.name, "SYNCED", {})
         return version
 
     def _watch_from(self, version: str) -> str:
@@ -150,7 +150,7 @@ class Informer:
                         self._store.pop(key, None)
                     else:
                         self._store[key] = o
-                self._on_event(kind, o)
+                self._on_event(self.name, kind, o)
         finally:
             self._response = None
             resp.close()

@@ -46,6 +46,7 @@ ENDPOINTS: Final = "kubernetes_endpoints"
 SELECTOR: Final = "kubernetes_selector"
 SUCCEEDED: Final = "kubernetes_succeeded"
 FAILED: Final = "kubernetes_failed"
+ACTIVE: Final = "kubernetes_active"
 COMPLETIONS: Final = "kubernetes_completions"
 UNSCHEDULABLE: Final = "kubernetes_unschedulable"
 NODE_PREFIX: Final = "kubernetes_nodeinfo_"  # node facts on the host: addresses, capacity, allocatable, node info

@@ -117,9 +117,10 @@ def pod(o: Obj, now: int, *, parents: Mapping[str, Iterable[str]], probe_id: str
                  controls=(k.GET_LOGS, k.DELETE_POD, k.DESCRIBE))
 
 
-def deleted_pod(o: Obj, now: int) -> Node:
-    """What Scope publishes when a pod goes: its ID with state "deleted" (the render drops it)."""
-    return Node(node_id(K.POD, o), K.POD.value, latest=LatestMap.of({k.STATE: k.STATE_DELETED}, now))
+def deleted(kind: TopologyKind, o: Obj, now: int) -> Node:
+    """What is published for a while after an object goes: its ID with state "deleted" (as Scope does for pods;
+    the render drops such nodes)."""
+    return Node(node_id(kind, o), kind.value, latest=LatestMap.of({k.STATE: k.STATE_DELETED}, now))
 
 
 def service(o: Obj, now: int, endpoints: Obj | None, *, probe_id: str = "") -> Node:
@@ -168,7 +169,7 @@ def controller(kind: TopologyKind, o: Obj, now: int, *, parents: Mapping[str, It
                    k.ACTIVE_JOBS: str(len(status.get("active") or ()))}
     elif kind is K.JOB:
         latest |= {k.COMPLETIONS: _num(spec.get("completions")), k.SUCCEEDED: _num(status.get("succeeded", 0)),
-                   k.FAILED: _num(status.get("failed", 0)), k.STATE: _num(status.get("active", 0))}
+                   k.FAILED: _num(status.get("failed", 0)), k.ACTIVE: _num(status.get("active", 0))}
     return _node(kind, o, latest, now, parents=parents, probe_id=probe_id, controls=controls)
 
 

@@ -26,6 +26,9 @@ from .topologies import HOST, TOPOLOGIES
 log = logging.getLogger("scopeprobe.kubernetes")
 K = TopologyKind
 _DEBOUNCE = 0.1  # a burst of events (a relist, a rollout) becomes one shortcut report
+# How long a deleted object is still reported as deleted: longer than an app's window, so every report that
+# still holds the live object is outvoted (Scope does this for pods; merging cannot remove a node).
+_TOMBSTONE_SECONDS = 60.0
 
 
 class Role(enum.StrEnum):
@@ -58,6 +61,8 @@ _CONTROLLERS = {"deployments": K.DEPLOYMENT, "replicasets": K.REPLICA_SET, "daem
 _VOLUMES = {"persistentvolumes": K.PERSISTENT_VOLUME, "persistentvolumeclaims": K.PERSISTENT_VOLUME_CLAIM,
             "storageclasses": K.STORAGE_CLASS}
 
+_KINDS = {"pods": K.POD, "services": K.SERVICE, "namespaces": K.NAMESPACE, **_CONTROLLERS, **_VOLUMES}
+
 
 class KubernetesReporter:
     """Watches the API server through `api` (an ApiClient) and reports what it sees."""
@@ -77,6 +82,7 @@ class KubernetesReporter:
                                                else f"metadata.name={node_name}")
             self.informers[name] = Informer(name, getattr(api_class(api), method), self._event, selectors=selectors)
         self._generation = 0
+        self._tombstones: dict[str, tuple[float, TopologyKind, Obj]] = {}  # node ID -> (deleted at, kind, last)
         self._built: tuple[int, Report] | None = None
         self._changed = threading.Event()
         self._stop = threading.Event()
@@ -107,7 +113,14 @@ class KubernetesReporter:
         """The last error of each informer that is failing now."""
         return {name: inf.error for name, inf in self.informers.items() if inf.error}
 
-    def _event(self, kind: str, o: Obj) -> None:
+    def _event(self, resource: str, event: str, o: Obj) -> None:
+        kind = _KINDS.get(resource)
+        if kind is not None and event in ("ADDED", "DELETED"):
+            nid = nodes.node_id(kind, o)
+            if event == "DELETED":
+                self._tombstones[nid] = (time.monotonic(), kind, o)
+            else:
+                self._tombstones.pop(nid, None)
         self._generation += 1
         self._changed.set()
 
@@ -128,8 +141,7 @@ class KubernetesReporter:
 
     def find(self, kind: TopologyKind, node_id: str) -> tuple[str, Obj] | None:
         """(resource, object) of a report node ID, or None."""
-        names = {K.POD: "pods", K.SERVICE: "services", **{v: n for n, v in _CONTROLLERS.items()},
-                 **{v: n for n, v in _VOLUMES.items()}, K.NAMESPACE: "namespaces"}
+        names = {v: n for n, v in _KINDS.items()}
         inf = self.informers.get(names.get(kind, ""))
         if inf is None:
             return None
@@ -192,6 +204,12 @@ class KubernetesReporter:
             b.add(K.HOST, self._host_node(o, name, now, mine))
             if mine:
                 b.describe(K.HOST, HOST)
+        expired = time.monotonic() - _TOMBSTONE_SECONDS
+        for nid, (at, kind, o) in list(self._tombstones.items()):
+            if at < expired:
+                self._tombstones.pop(nid, None)
+            else:
+                b.add(kind, nodes.deleted(kind, o, now))
         report = b.freeze()
         if not shortcut:
             self._built = (generation, report)

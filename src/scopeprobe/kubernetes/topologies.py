@@ -72,7 +72,7 @@ TOPOLOGIES: dict[TopologyKind, Topology] = {
     TopologyKind.JOB: _topology(
         "dottedtriangle", "job", "jobs", _TYPE, _NS, _CREATED, (k.COMPLETIONS, "Completions", 4.0, "number", _L),
         (k.SUCCEEDED, "Succeeded", 5.0, "number", _L), (k.FAILED, "Failed", 6.0, "number", _L),
-        (k.STATE, "Active", 7.0, "number", _L)),
+        (k.ACTIVE, "Active", 7.0, "number", _L)),
     TopologyKind.NAMESPACE: _topology("cloud", "namespace", "namespaces", _CREATED, (k.STATE, "State", 4.0, "", _L)),
     TopologyKind.PERSISTENT_VOLUME: _topology(
         "cylinder", "persistent volume", "persistent volumes", _TYPE, (k.VOLUME_CLAIM, "Volume claim", 2.0, "", _L),
