@@ -105,6 +105,10 @@ def test_relationships_come_from_owners_and_selectors(make_reporter: Any, k8s_fi
     assert selected["nginx-sts-web"] == {"nginx-sts-0", "nginx-sts-1"}
     assert selected["kubernetes"] == set()  # no selector: no pods
     assert svc["kube-dns"].latest.get("kubernetes_ip") == "10.0.0.10"
+    # Each cluster IP's in-cluster name, by which the views attribute connections to it to the service.
+    assert report.dns["10.0.0.10"].forward == {"kube-dns.kube-system.svc"}
+    assert {ip for ip, rec in report.dns.items()} == {
+        i["spec"]["clusterIP"] for i in _items(k8s_fixtures, "services") if i["spec"].get("clusterIP") != "None"}
     assert svc["kube-dns"].sets.get("kubernetes_endpoints") == {"10.244.0.10:53", "10.244.0.7:53"}
     assert svc["nginx-sts-web"].latest.get("kubernetes_type") == "NodePort"
     (cron,) = report.nodes(K.JOB)[_id(r, K.JOB, "hello-world-cron-28206263")].parents.get(K.CRON_JOB.value)

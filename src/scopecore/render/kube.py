@@ -9,6 +9,7 @@ from ..report.sets import Sets
 from .base import AnyNode, Nodes, RenderContext, Renderer, merge_children, merge_nodes, rebuild
 from .combinators import Custom, Filter, Map, Reduce, Select
 from .join import Join
+from .pseudo import KUBERNETES_SERVICE_NAME
 
 PSEUDO = ids.PSEUDO
 UNCONTAINED_PREFIX = ids.pseudo_prefix(ids.UNCONTAINED)
@@ -36,12 +37,18 @@ def map_to_parents(name: str, kinds: tuple[TopologyKind, ...], no_parents: str, 
     nodes become that pseudo node too."""
     topologies = tuple(k.value for k in kinds)
 
+    to_services = TopologyKind.SERVICE in kinds
+
     def step(n: AnyNode, join: Join, ctx: RenderContext) -> None:
         if no_parents and n.id.startswith(UNCONTAINED_PREFIX):
             join.add_child_and_children(n, ids.pseudo(no_parents, n.id[len(UNCONTAINED_PREFIX):]), PSEUDO)
             return
         if n.topology == PSEUDO:
-            join.pass_through(n)
+            service = kubernetes_service(ctx, n.id) if to_services else None
+            if service is not None:  # connections to a cluster IP, onto the service itself
+                join.add_child_and_children(n, service, TopologyKind.SERVICE.value)
+            else:
+                join.pass_through(n)
             return
         added = False
         for t in topologies:
@@ -53,6 +60,21 @@ def map_to_parents(name: str, kinds: tuple[TopologyKind, ...], no_parents: str, 
             join.add_child_and_children(n, ids.pseudo(no_parents, host), PSEUDO)
 
     return Map(name, step, inner)
+
+
+def kubernetes_service(ctx: RenderContext, pseudo_id: str) -> str | None:
+    """The service node a `service-<name>.<namespace>.svc` pseudo node stands for, if the report has it."""
+    name = ids.parse_service(pseudo_id)
+    m = KUBERNETES_SERVICE_NAME.match(name) if name is not None else None
+    if m is None:
+        return None
+
+    def index() -> dict[tuple[str, str], str]:
+        return {(n.latest.get(KUBERNETES_NAME) or "", n.latest.get(KUBERNETES_NAMESPACE) or ""): n.id
+                for n in ctx.nodes(TopologyKind.SERVICE).values()}
+
+    by_name: dict[tuple[str, str], str] = ctx.derived("kubernetes services by name", index)
+    return by_name.get((m["name"], m["namespace"]))
 
 
 def propagate_pod_host(n: AnyNode, join: Join, ctx: RenderContext) -> None:

@@ -1,7 +1,9 @@
 """Pseudo nodes for endpoints no probe owns: the Internet (inbound and outbound) and known cloud services.
 
 Scope's rule (render/theinternet.go): an endpoint without a `host_node_id` becomes
-  * `service-<name>` if one of its DNS names (snooped first, then reverse) is a known cloud service;
+  * `service-<name>` if one of its DNS names (snooped first, then reverse) is a known cloud service, or (ours)
+    a Kubernetes service's in-cluster name `<service>.<namespace>.svc`, which our probe records for each cluster
+    IP: connections to a ClusterIP are attributed to the service instead of being dropped;
   * otherwise, if its address is an IPv4 address outside every local network, `in-theinternet` when it has
     edges (it connected to us) or `out-theinternet` when it has none (we connected to it);
   * otherwise nothing: it is dropped (Scope #1323).
@@ -22,6 +24,9 @@ _KNOWN_SERVICE = re.compile(
     r"^.+\.(amazonaws\.com|googleapis\.com|weave\.works|core\.windows\.net|servicebus\.windows\.net"
     r"|azure-api\.net|onmicrosoft\.com|cloudapp\.azure\.com|database\.windows\.net|documents\.azure\.com)$"
 )
+# A Kubernetes service's in-cluster DNS name: <service>.<namespace>.svc[.<cluster domain>].
+KUBERNETES_SERVICE_NAME = re.compile(
+    r"^(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.(?P<namespace>[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.[-a-z0-9.]+)?$")
 # EC2 machine names are too generic to be a service of their own (Scope excludes them).
 _KNOWN_SERVICE_EXCLUDED = re.compile(r"^(ec2.*\.amazonaws\.com)$")
 LOCAL_NETWORKS = "local_networks"
@@ -30,6 +35,8 @@ KUBERNETES_IP = "kubernetes_ip"
 
 def is_known_service(hostname: str) -> bool:
     """True if a DNS name is a cloud service Scope shows as a node of its own."""
+    if KUBERNETES_SERVICE_NAME.match(hostname):
+        return True
     return bool(_KNOWN_SERVICE.match(hostname)) and not _KNOWN_SERVICE_EXCLUDED.match(hostname)
 
 

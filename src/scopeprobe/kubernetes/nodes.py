@@ -4,7 +4,7 @@ reporter passes whatever related objects a node needs (owners, services, endpoin
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scopecore.report import LatestMap, Node, Sets, TopologyKind, ids
+from scopecore.report import DNSRecord, LatestMap, Node, Sets, TopologyKind, ids
 
 from . import keys as k
 
@@ -146,6 +146,18 @@ def service(o: Obj, now: int, endpoints: Obj | None, *, probe_id: str = "") -> N
                 addresses.add(f"{a.get('ip')}:{p.get('port')}" if p.get("port") else str(a.get("ip")))
     return _node(K.SERVICE, o, latest, now, sets={k.ENDPOINTS: addresses} if addresses else None,
                  probe_id=probe_id, controls=(k.DESCRIBE,))
+
+
+def service_names(services: Iterable[Obj]) -> dict[str, DNSRecord]:
+    """Each cluster IP's in-cluster DNS name, `<service>.<namespace>.svc`: the render attributes connections to
+    a cluster IP to its service by it (the pods behind it are chosen by a DNAT the client never sees)."""
+    out: dict[str, DNSRecord] = {}
+    for o in services:
+        m, ips = meta(o), (o.get("spec") or {}).get("clusterIPs") or [(o.get("spec") or {}).get("clusterIP")]
+        for ip in ips:
+            if ip and ip != "None":
+                out[ip] = DNSRecord(forward=frozenset({f"{m.get('name')}.{m.get('namespace')}.svc"}))
+    return out
 
 
 def controller(kind: TopologyKind, o: Obj, now: int, *, parents: Mapping[str, Iterable[str]] | None = None,

@@ -189,6 +189,7 @@ class KubernetesReporter:
         for o in services:
             key = nodes.meta(o).get("namespace", "") + "/" + nodes.meta(o).get("name", "")
             b.add(K.SERVICE, nodes.service(o, now, endpoints.get(key), probe_id=cluster_probe))
+        b.merge(Report(dns=nodes.service_names(services)))
         for name, kind in _CONTROLLERS.items():
             for o in self._objects(name):
                 parents = _group(nodes.owner_ids(o))
