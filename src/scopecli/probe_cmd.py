@@ -91,11 +91,7 @@ def run_probe(args: argparse.Namespace) -> int:
         host, port = app_cmd.host_port(args.metrics_listen, 4042)
         start_http_server(port, addr=host, registry=probe.metrics.registry)
     if args.once:
-        probe.spy()  # CPU % needs two readings
-        import time
-
-        time.sleep(min(1.0, args.spy_interval))
-        sys.stdout.write(dumps(probe.spy(), JSON).decode() + "\n")
+        sys.stdout.write(dumps(asyncio.run(probe.once()), JSON).decode() + "\n")
         return 0
     return _until_signal(probe.run())
 

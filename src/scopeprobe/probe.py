@@ -238,6 +238,18 @@ class Probe:
             if self.ebpf is not None:
                 await asyncio.to_thread(self.ebpf.close)
 
+    async def once(self) -> Report:
+        """One report of this host and, when an API server is configured, its Kubernetes objects (`--once`)."""
+        await self._start_kubernetes()
+        try:
+            self.spy()
+            await asyncio.sleep(min(1.0, self.config.spy_interval))  # CPU % needs two readings
+            extra = [self.kubernetes.report(time.time_ns())] if self.kubernetes is not None else []
+            return await asyncio.to_thread(self.spy, ([], []), None, extra)
+        finally:
+            if self.kubernetes is not None:
+                self.kubernetes.stop()
+
     async def _start_ebpf(self) -> None:
         """The eBPF tracker first: every connection with its bytes; without it, conntrack then /proc."""
         if not self.config.ebpf:
