@@ -37,7 +37,7 @@ from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
 from scopeprobe.http_publish import HttpAppClient
-from scopeprobe.kubernetes import KubernetesControls, KubernetesReporter, NoApiServer, Role, api_client, tag_containers
+from scopeprobe.kubernetes import NoApiServer, Role, api_client, tag_containers
 from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.plugins import Plugins, active_controls_patch
 from scopeprobe.procfs import ProcessWalker, SocketScanner
@@ -107,7 +107,7 @@ class Probe:
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
-        self.kubernetes: KubernetesReporter | None = None
+        self.kubernetes: Any = None  # a kubernetes.reporter.KubernetesReporter once an API server answers
         self.plugins: Plugins | None = None
         self._plugins_scanned = 0.0
         self.ebpf: EbpfTracker | None = None
@@ -307,6 +307,10 @@ class Probe:
             self.sources["kubernetes"] = {"live": False, "reason": str(e)}
             log.info("Kubernetes off", extra={"reason": str(e)})
             return
+        # Imported only now: the official client is 40 MB of modules a probe without Kubernetes never needs.
+        from scopeprobe.kubernetes.controls import KubernetesControls
+        from scopeprobe.kubernetes.reporter import KubernetesReporter
+
         loop = asyncio.get_running_loop()
 
         def shortcut(report: Report) -> None:  # from the reporter's thread

@@ -14,7 +14,9 @@ from fake_apiserver import FakeApiServer
 from scopecore import render
 from scopecore.report import Report, TopologyKind, ids
 from scopeprobe.controls import Controls, Pipes
-from scopeprobe.kubernetes import KubernetesControls, KubernetesReporter, NoApiServer, Role, api_client
+from scopeprobe.kubernetes import NoApiServer, Role, api_client
+from scopeprobe.kubernetes.controls import KubernetesControls
+from scopeprobe.kubernetes.reporter import KubernetesReporter
 
 NODE = "aks-nodepool1-28869405-vmss000000"
 HOSTNAME = "aks-host"

@@ -1,7 +1,10 @@
-"""Kubernetes in the probe: list+watch informers per role, Scope-shaped nodes, and the controls."""
+"""Kubernetes in the probe: list+watch informers per role (reporter), Scope-shaped nodes (nodes), controls.
 
-from .config import NoApiServer, api_client
-from .controls import KubernetesControls
-from .reporter import KubernetesReporter, Role, tag_containers
+Only the light parts are imported here; the reporter and controls import the official client (40 MB), which a
+probe loads only once an API server is configured (config.find_config).
+"""
 
-__all__ = ["KubernetesControls", "KubernetesReporter", "NoApiServer", "Role", "api_client", "tag_containers"]
+from .config import NoApiServer, Role, api_client, find_config
+from .tagging import tag_containers
+
+__all__ = ["NoApiServer", "Role", "api_client", "find_config", "tag_containers"]

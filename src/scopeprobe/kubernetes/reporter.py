@@ -8,7 +8,6 @@ Roles (Scope #2972: every probe watching everything hammers the API server):
 - all (no role given): both, in one probe; for one-node clusters and trying things out.
 """
 
-import enum
 import logging
 import threading
 import time
@@ -16,10 +15,11 @@ from collections.abc import Callable, Iterable
 
 from kubernetes import client
 
-from scopecore.report import LatestMap, Node, Report, ReportBuilder, Sets, TopologyKind, ids
+from scopecore.report import LatestMap, Node, Report, ReportBuilder, TopologyKind, ids
 
 from . import keys as k
 from . import nodes
+from .config import Role
 from .informer import Informer, Obj
 from .topologies import HOST, TOPOLOGIES
 
@@ -29,14 +29,6 @@ _DEBOUNCE = 0.1  # a burst of events (a relist, a rollout) becomes one shortcut 
 # How long a deleted object is still reported as deleted: longer than an app's window, so every report that
 # still holds the live object is outvoted (Scope does this for pods; merging cannot remove a node).
 _TOMBSTONE_SECONDS = 60.0
-
-
-class Role(enum.StrEnum):
-    """What this probe watches (`scope probe --kubernetes-role`)."""
-
-    HOST = "host"
-    CLUSTER = "cluster"
-    ALL = "all"
 
 
 # resource -> (API class, list method, cluster-wide only?)
@@ -247,32 +239,3 @@ def _group(pairs: Iterable[tuple[TopologyKind, str]]) -> dict[str, set[str]]:
     for kind, nid in pairs:
         out.setdefault(kind.value, set()).add(nid)
     return out
-
-
-def tag_containers(report: Report) -> Report:
-    """Containers Kubernetes started (docker label io.kubernetes.pod.uid) get their pod as parent; pause
-    containers are marked as making no connections (their network namespace is the pod's; Scope's Tagger)."""
-    patch = ReportBuilder()
-    images = report.nodes(K.CONTAINER_IMAGE)
-    for n in report.nodes(K.CONTAINER).values():
-        uid = n.latest.get(k.DOCKER_POD_UID_LABEL)
-        if not uid:
-            continue
-        entry = n.latest.entry(k.DOCKER_POD_UID_LABEL)
-        ts = entry[0] if entry is not None else 0
-        latest: dict[str, str] = {}
-        image_names = [images[i].latest.get("docker_image_name") or "" for i in n.parents.get("container_image")
-                       if i in images] + [n.latest.get("docker_image_name") or ""]
-        if any(is_pause_image(name) for name in image_names) or \
-                n.latest.get("docker_label_io.kubernetes.docker.type") == "podsandbox":
-            latest[k.DOES_NOT_MAKE_CONNECTIONS] = ""
-        patch.add(K.CONTAINER, Node(n.id, K.CONTAINER.value, latest=LatestMap.of(latest, ts),
-                                    parents=Sets.of({"pod": {ids.tagged(ids.POD, uid)}})))
-    return report.merge(patch.freeze()) if patch.has_nodes() else report
-
-
-def is_pause_image(name: str) -> bool:
-    """Kubernetes' pause (sandbox) images, by the names registries have used for them."""
-    return any(p in name for p in ("google_containers/pause", "k8s.gcr.io/pause", "registry.k8s.io/pause",
-                                   "eks/pause", "/pause-amd64")) or name.rsplit("/", 1)[-1].startswith("pause:")
-
