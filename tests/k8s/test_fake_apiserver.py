@@ -15,7 +15,7 @@ import pytest
 from fake_apiserver import FIXTURE_RV, FakeApiServer
 from kubernetes import client, config, watch
 
-from conftest import MakeServer
+MakeServer = Callable[..., FakeApiServer]
 
 RV = str(FIXTURE_RV)
 NODE = "aks-nodepool1-28869405-vmss000000"
