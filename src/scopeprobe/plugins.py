@@ -15,8 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from scopecore import DecodeError
 from scopecore.codec import JSON, loads
 from scopecore.report import LatestMap, Node, Report, Topology
@@ -123,6 +121,8 @@ class Plugins:
         return {"error": body["error"]} if body.get("error") else {}
 
     async def _request(self, path: Path, method: str, target: str, data: bytes | None = None) -> bytes:
+        import aiohttp  # 8 MB of modules, only for probes that have plugins
+
         try:
             async with aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(path)),
                                              timeout=aiohttp.ClientTimeout(total=self.timeout)) as s, \

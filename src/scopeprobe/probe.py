@@ -16,12 +16,12 @@ import socket
 import ssl
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import aiohttp
 import grpc
 
 from scopecore import __version__
@@ -30,13 +30,12 @@ from scopecore.protocol import ControlRequest, PipeClose, PipeData
 from scopecore.report import Report, ReportBuilder, TopologyKind
 from scopecore.report.delta import delta
 from scopeprobe import topologies
-from scopeprobe.conntrack import Flow, FlowTracker, NotSupported, direction_index
+from scopeprobe.conntrack import Flow, NotSupported, direction_index
 from scopeprobe.controls import Controls, Pipes, host_controls
 from scopeprobe.docker_link import DockerLink
 from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
-from scopeprobe.http_publish import HttpAppClient
 from scopeprobe.kubernetes import NoApiServer, Role, api_client, tag_containers
 from scopeprobe.metrics import ProbeMetrics
 from scopeprobe.plugins import Plugins, active_controls_patch
@@ -47,6 +46,9 @@ from scopeprobe.reporters.endpoints import add_endpoints, add_flows
 from scopeprobe.reporters.host import add_host
 from scopeprobe.reporters.processes import add_processes
 from scopeprobe.stamps import Stamper
+
+if TYPE_CHECKING:
+    from scopeprobe.conntrack.tracker import FlowTracker
 
 log = logging.getLogger("scopeprobe")
 NS = 1_000_000_000
@@ -353,11 +355,13 @@ class Probe:
         for c in self.clients:
             c.publish(body, "shortcut")
 
-    async def _start_conntrack(self) -> FlowTracker | None:
+    async def _start_conntrack(self) -> "FlowTracker | None":
         """conntrack for connection direction and short-lived connections; without it, /proc alone."""
         if not self.config.conntrack:
             self.sources["conntrack"] = {"live": False, "reason": "turned off (--no-conntrack)"}
             return None
+        from scopeprobe.conntrack.tracker import FlowTracker  # pyroute2: only for probes that use conntrack
+
         tracker = FlowTracker()
         try:
             await tracker.start()
@@ -388,6 +392,8 @@ class Probe:
         if parts.scheme in ("http", "https"):
             stream = await _discover_stream(url, self.config.tls_ca)
             if stream is None:
+                from scopeprobe.http_publish import HttpAppClient  # aiohttp: only to publish to a Scope app
+
                 log.info("app speaks only Scope's HTTP API: posting reports", extra={"app": url})
                 return HttpAppClient(url, identity, token=self.config.token)
             target = f"{parts.hostname}:{stream.rsplit(':', 1)[1]}"
@@ -411,13 +417,17 @@ class Probe:
 
 
 async def _discover_stream(url: str, ca: Path | None = None) -> str | None:
-    """Ask an app for its probe stream address (our capability); None for a Scope app or no answer."""
+    """Ask an app for its probe stream address (our capability); None for a Scope app or no answer. (The
+    standard library's client, in a thread: this one request does not justify loading aiohttp.)"""
     ssl_ctx = ssl.create_default_context(cafile=str(ca)) if ca is not None else None
+
+    def get() -> Any:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api", timeout=5, context=ssl_ctx) as resp:
+            return json.loads(resp.read(1 << 20))
+
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session, \
-                session.get(f"{url.rstrip('/')}/api", ssl=ssl_ctx if ssl_ctx is not None else True) as resp:
-            body = await resp.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
+        body = await asyncio.to_thread(get)
+    except (OSError, ValueError):  # URLError, HTTPError, timeouts and bad JSON
         return None
     stream = (body.get("capabilities") or {}).get("probe_stream") if isinstance(body, dict) else None
     return stream if isinstance(stream, str) and ":" in stream else None
