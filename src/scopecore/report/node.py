@@ -11,6 +11,13 @@ from .metrics import Metric, Metrics
 from .sets import Sets
 
 _NO_IDS: frozenset[str] = frozenset()
+_NO_LATEST, _NO_SETS, _NO_METRICS, _NO_EDGES = LatestMap.empty(), Sets.empty(), Metrics.empty(), Edges.empty()
+
+
+def _bare(n: "Node") -> bool:
+    """True if the node holds nothing but its ID, topology and adjacency (as built: the shared empty values)."""
+    return (n.latest is _NO_LATEST and n.sets is _NO_SETS and n.parents is _NO_SETS and n.metrics is _NO_METRICS
+            and n.edges is _NO_EDGES and not n.children)
 
 
 def _max_str(a: str, b: str) -> str:
@@ -40,6 +47,13 @@ class Node:
         """Join, field by field. Returns self (or other) unchanged when the other side adds nothing."""
         if other is self:
             return self
+        # Most joins in a merged window are of a node with a stub of itself (the far end of a connection, as the
+        # other host saw it: an ID and maybe adjacency). Identity checks against the empty values settle them.
+        if other.id == self.id and other.topology == self.topology:
+            if _bare(other):
+                return self if other.adjacency <= self.adjacency else self._with_adjacency(other.adjacency)
+            if _bare(self):
+                return other if self.adjacency <= other.adjacency else other._with_adjacency(self.adjacency)
         sl, ol = self.latest, other.latest
         latest = sl if not ol.entries or ol is sl else ol if not sl.entries else sl.merge(ol)
         ss, os_ = self.sets, other.sets
@@ -78,6 +92,11 @@ class Node:
         ):
             return other
         return Node(node_id, topology, latest, sets, parents, adj, metrics, children, edges)
+
+    def _with_adjacency(self, more: frozenset[str]) -> "Node":
+        # Not dataclasses.replace: it re-reads the field list on every call, and this is the hot path.
+        return Node(self.id, self.topology, self.latest, self.sets, self.parents, self.adjacency | more,
+                    self.metrics, self.children, self.edges)
 
     # Copy-on-write helpers (Scope's WithLatest, WithParent, ...). Each is a merge with a one-field node, so
     # none of them can lose data.
