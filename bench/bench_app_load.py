@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fleet import Fleet, host_report
 from scopecore.codec import GZIP, MSGPACK, dumps
+from scopecore.report import Report
+from scopecore.report.delta import delta
 from scopeprobe.publish import GrpcAppClient, Identity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,11 +95,30 @@ class App:
             self.proc.kill()
 
 
-async def load(app: App, probes: int, procs: int, seconds: float) -> dict[str, object]:
+def _schedule(fleet: Fleet, h: int, full_only: bool) -> list[tuple[str, bytes]]:
+    """What probe h publishes, in a cycle, as (kind, body). Its host alternates between two ticks' reports, so
+    every publish changes its window as a live probe's does. Like our probe (Probe.next_publication), every
+    third publish is a full report and the others are deltas against what was sent; `full_only` sends every
+    report in full, as Scope's probes do."""
+    ticks = [host_report(fleet, h, t) for t in (0, 1)]
+    if full_only:
+        return [("full", dumps(r, MSGPACK, GZIP)) for r in ticks]
+    out, sent = [], Report.empty()
+    for n in range(6):  # the pattern repeats after lcm(2 ticks, 3 publishes)
+        current = ticks[n % 2]
+        if n % 3 == 0:
+            sent = current
+            out.append(("full", dumps(current, MSGPACK, GZIP)))
+        else:
+            d = delta(current, sent)
+            sent = sent.merge(d)
+            out.append(("delta", dumps(d, MSGPACK, GZIP)))
+    return out
+
+
+async def load(app: App, probes: int, procs: int, seconds: float, full_only: bool) -> dict[str, object]:
     fleet = Fleet(probes, procs)
-    # Reports of two ticks per host, encoded once: a probe alternates between them, so every publish changes
-    # its window as a live probe's does.
-    bodies = [[dumps(host_report(fleet, h, t), MSGPACK, GZIP) for t in (0, 1)] for h in range(probes)]
+    bodies = [_schedule(fleet, h, full_only) for h in range(probes)]
     clients = [GrpcAppClient(f"127.0.0.1:{app.grpc}", Identity(f"probe-{h}", fleet.hostname(h), "bench"),
                              queue_size=2) for h in range(probes)]
     tasks = [asyncio.create_task(c.run()) for c in clients]
@@ -112,7 +133,8 @@ async def load(app: App, probes: int, procs: int, seconds: float) -> dict[str, o
         await asyncio.sleep(random.uniform(0, 3))
         n = 0
         while time.monotonic() - started < seconds:
-            clients[h].publish(bodies[h][n % 2])
+            kind, body = bodies[h][n % len(bodies[h])]
+            clients[h].publish(body, kind)
             n += 1
             await asyncio.sleep(3)
 
@@ -130,7 +152,8 @@ async def load(app: App, probes: int, procs: int, seconds: float) -> dict[str, o
     return {"probes": probes, "procs_per_probe": procs, "connected": connected, "seconds": round(elapsed, 1),
             "reports_sent": sent, "reports_ingested": int(ingested), "client_drops": dropped,
             "reports_lost": sent - int(ingested), "ingest_p99_s_bucket": p99,
-            "report_bytes_avg": sum(len(b[0]) for b in bodies) // probes,
+            "report_bytes_avg": sum(len(b) for bs in bodies for _k, b in bs) // sum(len(bs) for bs in bodies),
+            "full_only": full_only,
             "app_cpu_percent_of_core": round(100 * (cpu1 - cpu0) / elapsed, 1), "app_peak_rss_mb": hwm >> 20}
 
 
@@ -186,6 +209,8 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--latency-hosts", type=int, default=0, help="hosts for the latency run (0: skip)")
     p.add_argument("--trials", type=int, default=30)
+    p.add_argument("--full-only", action="store_true",
+                   help="every publish a full report (Scope's probes); default: our probe's full + 2 deltas")
     args = p.parse_args()
     random.seed(1)
     for run, kw in (("load", {"probes": args.probes}), ("latency", {"hosts": args.latency_hosts})):
@@ -195,7 +220,7 @@ def main() -> None:
         try:
             app.wait_ready()
             if run == "load":
-                result = asyncio.run(load(app, args.probes, args.procs, args.seconds))
+                result = asyncio.run(load(app, args.probes, args.procs, args.seconds, args.full_only))
             else:
                 result = asyncio.run(latency(app, args.latency_hosts, args.procs, args.trials))
             print(json.dumps({"run": run, **result}), flush=True)
