@@ -76,7 +76,6 @@ def test_missing_object_raises_not_supported() -> None:
     assert open_fds() == before
 
 
-PR_CAPBSET_DROP = 24
 UNPRIVILEGED = """
 from scopeprobe.ebpf import NotSupported, Tracker
 try:

@@ -108,7 +108,9 @@ class Scope:
         """Start the app, wait until it is ready, start the probe, wait until it has published."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app = self._start_app(timeout)
-        self.probe = self._spawn("probe", ["probe", "--app", f"http://127.0.0.1:{self.port}", "--no-kubernetes",
+        # Kubernetes stays off unless a test names its API server (tests/k8s/fake_apiserver.py's kubeconfig).
+        kubernetes = [] if "--kubeconfig" in self.probe_args else ["--no-kubernetes"]
+        self.probe = self._spawn("probe", ["probe", "--app", f"http://127.0.0.1:{self.port}", *kubernetes,
                                            "--no-plugins", "--spy-interval", "0.5s", "--publish-interval", "1s",
                                            *self.probe_args])
         self._wait(lambda: any(p.get("online") for p in self.get("api/probes")), timeout, self.probe)

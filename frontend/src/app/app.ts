@@ -103,6 +103,7 @@ export class App {
       control: (c, d) => this.nav.control(c, d),
       close: () => this.nav.select(null),
       edgeRates: (rates) => this.map.setOptions({ edgeRates: rates }),
+      viewName: (t) => this.entriesById.get(t)?.name ?? t.replace(/-/g, " "),
     });
     this.batch = new BatchPanel(() => this.nav.setSelection(new Set(), null));
     this.filters = new FiltersPanel({

@@ -165,7 +165,7 @@ export class Navigator {
     if (outcome.pipe) {
       const p = outcome.pipe;
       this.app.dock.open({
-        pipeId: p.pipeId, kind: p.logs ? "logs" : "terminal", title: p.title, probeId: c.probeId, nodeId: c.nodeId,
+        pipeId: p.pipeId, kind: p.kind, title: p.title, probeId: c.probeId, nodeId: c.nodeId,
         rawTty: p.rawTty, resizeControl: p.resizeControl,
       });
     }

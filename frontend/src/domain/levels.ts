@@ -31,11 +31,12 @@ function wordLevel(text: string): Level | null {
   return null;
 }
 
-// Docker's `timestamps=true` prefix: RFC 3339 with nanoseconds, then one space.
-const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) /;
+// Docker's and Kubernetes' `timestamps=true` prefix: RFC 3339 with nanoseconds, then one space. A pod's log of
+// several containers has each line prefixed by its container (`[nginx] `) before the timestamp.
+const TIMESTAMP = /^(\[[^\]\s]+\] )?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) /;
 
-/** Split a leading timestamp off a line: [timestamp or "", rest]. */
+/** Split a leading timestamp off a line: [timestamp or "", rest] (a container prefix stays with the rest). */
 export function splitTimestamp(line: string): [string, string] {
   const m = TIMESTAMP.exec(line);
-  return m ? [m[1], line.slice(m[0].length)] : ["", line];
+  return m ? [m[2], (m[1] ?? "") + line.slice(m[0].length)] : ["", line];
 }

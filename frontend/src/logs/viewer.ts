@@ -1,6 +1,8 @@
 // The logs viewer: a log stream from a pipe (docker_get_logs, kubernetes_get_logs), with search, level filter
 // (levels detected in the lines), timestamps on or off, follow, and download. Lines live in a bounded buffer and
 // only the lines in sight are in the DOM, so a chatty container does not slow the page.
+// The same viewer shows a document sent on a pipe (kubernetes_describe's YAML, SavedPipe kind "text"): read from
+// the top, searchable and downloadable, without levels, timestamps or following.
 
 import { PipeSocket } from "../api/pipe";
 import { detectLevel, LEVELS, splitTimestamp, type Level } from "../domain/levels";
@@ -30,14 +32,18 @@ export class LogsViewer {
   private search: RegExp | null = null;
   private levels = new Set<Level>(LEVELS);
   private timestamps = true;
-  private follow = true;
+  private follow: boolean;
+  private readonly document: boolean;
   private frame = 0;
   private levelCounts: Record<Level, number> = { error: 0, warn: 0, info: 0, debug: 0, other: 0 };
   ended = false;
 
   constructor(readonly info: SavedPipe, private readonly onEnd: () => void) {
+    this.document = info.kind === "text";
+    this.follow = !this.document;
     this.state = h("span.term-state", {}, "connecting…");
-    const searchBox = h("input", { type: "search", placeholder: "Search logs", "aria-label": "Search logs",
+    const what = this.document ? "text" : "logs";
+    const searchBox = h("input", { type: "search", placeholder: `Search ${what}`, "aria-label": `Search ${what}`,
       "data-test": "logs-search" });
     searchBox.addEventListener("input", () => {
       const q = searchBox.value;
@@ -84,17 +90,21 @@ export class LogsViewer {
       }
       this.schedule();
     });
-    this.el = h("div.logs", { "data-test": "logs", "data-pipe": info.pipeId },
-      h("div.term-bar.logs-bar", {}, this.state, searchBox, h("span.levels", {}, ...levelBoxes),
-        h("label.check", { title: "Show timestamps" }, tsBox, "Timestamps"),
-        h("label.check", { title: "Keep the newest line in view" }, this.followBox, "Follow"),
-        h("button.ghost", { onclick: () => this.download(), "data-test": "logs-download" }, "Download")),
+    const downloadButton = h("button.ghost", { onclick: () => this.download(), "data-test": "logs-download" },
+      "Download");
+    this.el = h(this.document ? "div.logs.document" : "div.logs", {
+      "data-test": this.document ? "text-viewer" : "logs", "data-pipe": info.pipeId },
+      this.document ? h("div.term-bar.logs-bar", {}, this.state, searchBox, downloadButton) :
+        h("div.term-bar.logs-bar", {}, this.state, searchBox, h("span.levels", {}, ...levelBoxes),
+          h("label.check", { title: "Show timestamps" }, tsBox, "Timestamps"),
+          h("label.check", { title: "Keep the newest line in view" }, this.followBox, "Follow"),
+          downloadButton),
       this.viewport);
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
     this.pipe = new PipeSocket(info.pipeId, {
       data: (bytes) => this.receive(bytes),
       open: () => {
-        this.state.textContent = "streaming";
+        this.state.textContent = this.document ? this.lineCount() : "streaming";
         this.state.className = "term-state ok";
       },
       end: (reason) => {
@@ -141,8 +151,8 @@ export class LogsViewer {
   }
 
   private add(raw: string): void {
-    const [ts, text] = splitTimestamp(raw);
-    const line: Line = { ts, text, level: detectLevel(text) };
+    const [ts, text] = this.document ? ["", raw] : splitTimestamp(raw);
+    const line: Line = { ts, text, level: this.document ? "other" : detectLevel(text) };
     this.levelCounts[line.level]++;
     this.lines.push(line);
     if (this.passes(line)) this.shown.push(this.lines.length - 1 + this.dropped);
@@ -180,9 +190,14 @@ export class LogsViewer {
     this.viewport.scrollTop = this.viewport.scrollHeight;
   }
 
+  private lineCount(): string {
+    return `${this.lines.length} line${this.lines.length === 1 ? "" : "s"}`;
+  }
+
   private paint(): void {
     this.frame = 0;
     for (const l of LEVELS) this.counts.get(l)!.textContent = String(this.levelCounts[l]);
+    if (this.document && this.pipe?.attached) this.state.textContent = this.lineCount();
     this.spacer.style.height = `${this.shown.length * LINE_H}px`;
     if (this.follow) this.scrollToEnd();
     const vh = this.viewport.clientHeight || 300;
@@ -218,7 +233,9 @@ export class LogsViewer {
   }
 
   private download(): void {
-    const name = `${this.info.title.replace(/[^\w.-]+/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}.log`;
+    // A document is the object as YAML (kubernetes_describe, the only text control).
+    const name = `${this.info.title.replace(/[^\w.-]+/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}` +
+      (this.document ? ".yaml" : ".log");
     download(name, this.text + "\n");
   }
 

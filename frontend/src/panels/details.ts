@@ -21,6 +21,8 @@ export interface DetailsHandlers {
   close: () => void;
   /** Bytes/s of the node's edges, from its connection tables: `${src}->${dst}` -> rate. */
   edgeRates: (rates: Map<string, number>) => void;
+  /** A view's name as the view selector shows it ("Controllers" for kube-controllers). */
+  viewName?: (topology: string) => string;
 }
 
 const REFRESH_MS = 2000;
@@ -254,7 +256,8 @@ export class DetailsPanel {
         onclick: (e: Event) => {
           e.preventDefault();
           this.handlers.navigate(p.topologyId, p.id);
-        } }, h("span.kind", {}, p.topologyId.replace(/-/g, " ")), p.label))));
+        } }, h("span.kind", {}, this.handlers.viewName?.(p.topologyId) ?? p.topologyId.replace(/-/g, " ")),
+        p.label))));
   }
 
   private tables(all: Table[]): HTMLElement | null {

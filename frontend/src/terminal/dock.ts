@@ -1,5 +1,6 @@
-// The dock under the map: terminals and log viewers in tabs, several nodes at once. Tabs are remembered in
-// sessionStorage and re-attached after a reload while their pipes live.
+// The dock under the map: terminals, log viewers and documents (a described object) in tabs, several nodes at
+// once. Terminal and log tabs are remembered in sessionStorage and re-attached after a reload while their pipes
+// live; a document is not (the app delivered it once: a re-attached tab would be empty).
 
 import { api } from "../api/client";
 import { LogsViewer } from "../logs/viewer";
@@ -50,15 +51,15 @@ export class Dock {
       this.activate(existing);
       return;
     }
-    rememberPipe(info);
+    if (info.kind !== "text") rememberPipe(info);
     const onEnd = () => {
       forgetPipe(info.pipeId);
       tab.tab.classList.add("ended");
     };
-    const session: Session = info.kind === "logs" ? new LogsViewer(info, onEnd) : new TerminalSession(info, onEnd);
+    const session: Session = info.kind === "terminal" ? new TerminalSession(info, onEnd) : new LogsViewer(info, onEnd);
     const pane = h("div.dock-pane", { role: "tabpanel" }, session.el);
     const tabEl = h("div.dock-tab", { role: "tab", "data-test": "dock-tab", title: info.title },
-      icon(info.kind === "logs" ? "file-alt" : "terminal"), h("span.tab-title", {}, info.title),
+      icon(info.kind === "terminal" ? "terminal" : "file-alt"), h("span.tab-title", {}, info.title),
       h("button.icon-button.tab-close", { "aria-label": `Close ${info.title}`, title: "Close (ends the session)" },
         icon("times")));
     const tab: Tab = { info, session, tab: tabEl, pane };

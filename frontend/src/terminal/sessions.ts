@@ -5,7 +5,7 @@ const KEY = "scope.pipes";
 
 export interface SavedPipe {
   pipeId: string;
-  kind: "terminal" | "logs";
+  kind: "terminal" | "logs" | "text";
   title: string;
   probeId: string;
   nodeId: string;

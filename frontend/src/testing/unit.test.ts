@@ -2,7 +2,7 @@
 // installed: tests/ui/test_frontend_units.py bundles this file with rolldown and runs it with node, which exits
 // non-zero on the error thrown at the end when a test failed.
 
-import type { NodeDetails } from "../api/types";
+import type { NodeDetails, NodeSummary } from "../api/types";
 import { drillTarget, inContext } from "../app/drill";
 import { NodeStore, type Change } from "../data/nodes";
 import { VisibleNodes } from "../data/visible";
@@ -11,7 +11,9 @@ import { formatBytes, formatMetadata, formatMetric, meaningfulMax } from "../dom
 import { defaultTopology, entries, flatten, optionParams } from "../domain/topologies";
 import { INITIAL, Store, type UiState } from "../state/store";
 import { decodeState, encodeState } from "../state/url";
+import { interpret } from "../panels/controls";
 import { trend } from "../ui/sparkline";
+import { columnsFor } from "../views/table";
 import { container, host, process1, process2, topologyList } from "./fixtures";
 
 // Node has no animation frames: flushes are driven by hand or by this stand-in.
@@ -50,6 +52,9 @@ test("log levels: words, key=value fields, klog prefixes", () => {
 test("docker timestamps split off", () => {
   eq(splitTimestamp("2026-12-05T00:14:55.422095823Z hello world"), ["2026-12-05T00:14:55.422095823Z", "hello world"]);
   eq(splitTimestamp("no timestamp here"), ["", "no timestamp here"]);
+  // A pod of several containers: the probe prefixes each line with its container, before the timestamp.
+  eq(splitTimestamp("[nginx] 2026-12-05T00:14:55.422095000Z GET /"), ["2026-12-05T00:14:55.422095000Z", "[nginx] GET /"]);
+  eq(splitTimestamp("[nginx] no timestamp"), ["", "[nginx] no timestamp"]);
 });
 
 test("formatting follows Scope", () => {
@@ -168,6 +173,35 @@ test("drill-down picks the preferred child view", () => {
   eq(drillTarget("containers", { ...container, children: [] }), null);
   // Group nodes are nobody's parent: their children are known by ID.
   eq(inContext({ topology: "processes-by-name", node: "sh", label: "sh" }, new Set([process2.id]))(process2), true);
+});
+
+test("a pods table has metadata columns; a processes table its metrics first", () => {
+  const pod = (i: number): NodeSummary => ({ id: `p${i};<pod>`, label: `web-${i}`, labelMinor: "1 container",
+    metadata: [
+      { id: "kubernetes_state", label: "State", value: "Running", priority: 2 },
+      { id: "kubernetes_ip", label: "IP", value: `10.0.0.${i}`, priority: 3, dataType: "ip" },
+      { id: "kubernetes_namespace", label: "Namespace", value: "default", priority: 5 },
+      { id: "kubernetes_created", label: "Created", value: "2019-08-09T05:12:19Z", priority: 6, dataType: "datetime" },
+      { id: "kubernetes_restart_count", label: "Restart #", value: "0", priority: 7 },
+      { id: "kubernetes_node_name", label: "Node", value: "aks-nodepool1", priority: 8 },
+    ] });
+  const pods = new Map([1, 2, 3].map((i) => [`p${i};<pod>`, pod(i)]));
+  eq(columnsFor(pods).map((c) => c.id), ["label", "labelMinor", "kubernetes_state", "kubernetes_ip",
+    "kubernetes_namespace", "kubernetes_restart_count"]);
+  const procs = new Map([process1, process2].map((n) => [n.id, n]));
+  const cols = columnsFor(procs);
+  eq(cols.slice(0, 2).map((c) => c.id), ["label", "labelMinor"]);
+  eq(cols.filter((c) => c.metric).length, Math.min(4, new Set((process1.metrics ?? []).map((m) => m.id)).size));
+  eq(cols.length <= 6, true);
+});
+
+test("a describe pipe opens a text viewer, logs the logs viewer, exec a terminal", () => {
+  const control = (id: string, human: string) => ({ probeId: "p", nodeId: "n", id, human, icon: "" });
+  const text = interpret(control("kubernetes_describe", "Describe"), "web-1", { pipe: "pipe1" });
+  eq([text.pipe?.kind, text.pipe?.title, text.message], ["text", "web-1 describe", "Describe: opened"]);
+  eq(interpret(control("kubernetes_get_logs", "Get logs"), "web-1", { pipe: "p2" }).pipe?.kind, "logs");
+  eq(interpret(control("docker_exec_container", "Exec shell"), "db", { pipe: "p3", raw_tty: true }).pipe?.kind,
+    "terminal");
 });
 
 if (failures.length) throw new Error(`${failures.length} of ${count} unit tests failed:\n${failures.join("\n")}`);

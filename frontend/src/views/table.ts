@@ -1,17 +1,31 @@
-// The table view: the same nodes as the map, one row each, sortable by label, minor label and the key metrics.
+// The table view: the same nodes as the map, one row each, sortable by label, minor label, the key metrics and,
+// where a view has few metrics (pods, controllers, services), its nodes' first metadata fields (as Scope's grid).
 // Virtualised: only the rows in sight exist in the DOM (a fixed pool re-filled on scroll), so 10,000 nodes
 // scroll as smoothly as 10; a delta re-sorts an index array, not the DOM.
 
 import type { NodeSummary } from "../api/types";
-import { formatMetric } from "../domain/format";
+import { formatMetadata, formatMetric } from "../domain/format";
 import type { Sort } from "../state/store";
 import { h } from "../ui/dom";
 
 const ROW_H = 30;
 const OVERSCAN = 8;
 const MAX_METRIC_COLUMNS = 4;
+// Metadata fills the columns metrics leave free, up to this many after the name and details.
+const MAX_EXTRA_COLUMNS = 4;
+// Metadata not worth a column: bookkeeping, and lists too long for one (still in the details panel).
+const SKIPPED_METADATA = new Set(["kubernetes_observed_generation", "kubernetes_containers", "kubernetes_node_name",
+  "cmdline", "kernel_version", "local_networks", "host_ips"]);
 
-interface Column { id: string; label: string; metric: boolean; format?: string; numeric: boolean }
+interface Column {
+  id: string;
+  label: string;
+  metric: boolean;
+  format?: string;
+  numeric: boolean;
+  /** A metadata field (its dataType), not a metric. */
+  metadata?: { dataType?: string; truncate?: number };
+}
 
 export interface TableHandlers {
   /** A row was clicked: additive (ctrl/meta, checkbox) toggles it in the multi-selection, range (shift) extends. */
@@ -200,9 +214,12 @@ export class NodeTable {
   }
 }
 
-/** Label, minor label, then the metrics most nodes carry, by their template priority. */
-function columnsFor(nodes: ReadonlyMap<string, NodeSummary>): Column[] {
+/** Label, minor label, then the metrics most nodes carry, by their template priority; then, in the columns left,
+ * the metadata fields most nodes carry (a pod's state, IP and namespace), by priority. */
+export function columnsFor(nodes: ReadonlyMap<string, NodeSummary>): Column[] {
   const seen = new Map<string, { label: string; format?: string; priority: number; count: number }>();
+  const fields = new Map<string, { label: string; dataType?: string; truncate?: number; priority: number;
+    count: number }>();
   let scanned = 0;
   for (const n of nodes.values()) {
     if (++scanned > 500) break; // a sample decides the columns; a topology's nodes share templates
@@ -211,14 +228,30 @@ function columnsFor(nodes: ReadonlyMap<string, NodeSummary>): Column[] {
       if (s) s.count++;
       else seen.set(m.id, { label: m.label ?? m.id, format: m.format, priority: m.priority ?? 99, count: 1 });
     }
+    for (const m of n.metadata ?? []) {
+      const f = fields.get(m.id);
+      if (f) f.count++;
+      else fields.set(m.id, { label: m.label ?? m.id, dataType: m.dataType, truncate: m.truncate,
+        priority: m.priority ?? 99, count: 1 });
+    }
   }
-  const metrics = [...seen.entries()].sort((a, b) => a[1].priority - b[1].priority || b[1].count - a[1].count)
+  const metrics: Column[] = [...seen.entries()]
+    .sort((a, b) => a[1].priority - b[1].priority || b[1].count - a[1].count)
     .slice(0, MAX_METRIC_COLUMNS)
     .map(([id, s]) => ({ id, label: s.label, metric: true, format: s.format, numeric: true }));
+  const taken = new Set(["label", "labelMinor", ...metrics.map((c) => c.id)]);
+  const metadata: Column[] = [...fields.entries()]
+    .filter(([id, f]) => !taken.has(id) && !SKIPPED_METADATA.has(id) && f.dataType !== "datetime" &&
+      f.count * 2 >= Math.min(scanned, 500))
+    .sort((a, b) => a[1].priority - b[1].priority || b[1].count - a[1].count)
+    .slice(0, Math.max(0, MAX_EXTRA_COLUMNS - metrics.length))
+    .map(([id, f]) => ({ id, label: f.label, metric: false, numeric: f.dataType === "number" || f.dataType === "duration",
+      metadata: { dataType: f.dataType, truncate: f.truncate } }));
   return [
     { id: "label", label: "Name", metric: false, numeric: false },
     { id: "labelMinor", label: "Details", metric: false, numeric: false },
     ...metrics,
+    ...metadata,
   ];
 }
 
@@ -228,6 +261,15 @@ function sortKey(n: NodeSummary, col: Column | undefined): string | number | nul
     const m = n.metrics?.find((x) => x.id === col.id);
     return m ? m.value : null;
   }
+  if (col.metadata) {
+    const m = n.metadata?.find((x) => x.id === col.id);
+    if (!m) return null;
+    if (col.numeric) {
+      const v = Number(m.value);
+      return Number.isFinite(v) ? v : null;
+    }
+    return m.value.toLowerCase();
+  }
   const v = col.id === "labelMinor" ? n.labelMinor : n.label;
   return v ? v.toLowerCase() : null;
 }
@@ -236,6 +278,10 @@ function cellText(n: NodeSummary, col: Column): string {
   if (col.metric) {
     const m = n.metrics?.find((x) => x.id === col.id);
     return m ? formatMetric(m.value, m.format) : "";
+  }
+  if (col.metadata) {
+    const m = n.metadata?.find((x) => x.id === col.id);
+    return m ? formatMetadata(m.value, m.dataType, m.truncate, m.id) : "";
   }
   return (col.id === "labelMinor" ? n.labelMinor : n.label) ?? "";
 }
