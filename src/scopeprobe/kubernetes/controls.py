@@ -3,6 +3,7 @@ cordon/uncordon of this probe's node. The official client blocks, so each call r
 are read by one thread per container and handed to the pipe on the event loop."""
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -39,7 +40,10 @@ class _LogPipe:
     async def close(self) -> None:
         self.closed.set()
         for r in self.responses:
-            r.shutdown()  # wakes the thread blocked reading it (close() alone would wait for that read)
+            # Wakes the thread blocked reading it (close() alone would wait for that read); a stream that already
+            # ended has nothing to wake.
+            with contextlib.suppress(ValueError, RuntimeError, OSError):
+                r.shutdown()
             await asyncio.to_thread(r.close)
 
 

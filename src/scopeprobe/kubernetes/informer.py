@@ -2,6 +2,7 @@
 watch from the list's resourceVersion with bookmarks; the client resumes a stream that ends from the last version
 it saw; an expired version (410) means list again. Runs in its own thread: the official client blocks."""
 
+import contextlib
 import json
 import logging
 import threading
@@ -59,7 +60,8 @@ class Informer:
         self._stop.set()
         resp = self._response
         if resp is not None:
-            resp.shutdown()
+            with contextlib.suppress(ValueError, RuntimeError, OSError):  # already closed or released: done
+                resp.shutdown()
 
     def join(self, timeout: float) -> None:
         """Wait for the thread."""
