@@ -40,14 +40,18 @@ async def _labels(app: Any, view: str, **options: str) -> dict[str, dict[str, An
     return {n["label"]: n for n in (await resp.json())["nodes"].values()}
 
 
+async def _shown(app: Any, wait_until: Any, view: str, label: str, present: bool = True) -> None:
+    """Wait until the view has (or no longer has) a node of this label."""
+    async def check() -> bool:
+        return (label in await _labels(app, view)) is present
+
+    await wait_until(check, timeout=20)
+
+
 async def test_objects_reach_the_views_and_watch_events_follow(world: Any, apiserver: FakeApiServer,
                                                               wait_until: Any) -> None:
     app, _ = world
-
-    async def pods_shown() -> bool:
-        return "nginx-sts-0" in await _labels(app, "pods")
-
-    await wait_until(pods_shown, timeout=20)
+    await _shown(app, wait_until, "pods", "nginx-sts-0")
     assert {"coredns", "kube-proxy", "nginx-sts"} <= set(await _labels(app, "kube-controllers"))
     assert {"kube-dns", "nginx-sts-web"} <= set(await _labels(app, "services"))
     probes = await (await app.get("/api/probes", headers=VIEWER)).json()
@@ -70,11 +74,7 @@ async def test_objects_reach_the_views_and_watch_events_follow(world: Any, apise
 async def test_controls_change_the_cluster_for_operators_only(world: Any, apiserver: FakeApiServer,
                                                              wait_until: Any) -> None:
     app, probe = world
-
-    async def shown() -> bool:
-        return "coredns" in await _labels(app, "kube-controllers")
-
-    await wait_until(shown, timeout=20)
+    await _shown(app, wait_until, "kube-controllers", "coredns")
     dep = (await _labels(app, "kube-controllers"))["coredns"]
     details = await (await app.get(f"/api/topology/kube-controllers/{quote(dep['id'], safe='')}",
                                    headers=VIEWER)).json()
@@ -98,20 +98,12 @@ async def test_controls_change_the_cluster_for_operators_only(world: Any, apiser
     url = f"/api/control/{probe.config.probe_id}/{quote(pod['id'], safe='')}/kubernetes_delete_pod"
     assert (await app.post(url, json={}, headers=OPERATOR)).status == 200
     assert apiserver.get("pods", "kube-system", "tunnelfront-6869944cf6-j2zsk") is None
-
-    async def gone() -> bool:
-        return "tunnelfront-6869944cf6-j2zsk" not in await _labels(app, "pods")
-
-    await wait_until(gone, timeout=10)
+    await _shown(app, wait_until, "pods", "tunnelfront-6869944cf6-j2zsk", present=False)
 
 
 async def test_pod_logs_are_a_live_pipe(world: Any, apiserver: FakeApiServer, wait_until: Any) -> None:
     app, probe = world
-
-    async def shown() -> bool:
-        return "nginx-sts-0" in await _labels(app, "pods")
-
-    await wait_until(shown, timeout=20)
+    await _shown(app, wait_until, "pods", "nginx-sts-0")
     pod = (await _labels(app, "pods"))["nginx-sts-0"]
     url = f"/api/control/{probe.config.probe_id}/{quote(pod['id'], safe='')}/kubernetes_get_logs"
     reply = await (await app.post(url, json={}, headers=OPERATOR)).json()
