@@ -292,3 +292,4 @@ async def test_logs_stream_live_and_describe_is_yaml(controls: Any, apiserver: F
     reply = await c.handle(dep, "kubernetes_describe", {}, pipes)
     text = b"".join(x for x in pipes.sent[reply["pipe"]] if x).decode()
     assert "name: metrics-server" in text and "namespace: kube-system" in text
+    assert text.startswith("apiVersion: apps/v1\r\nkind: Deployment\r\n")

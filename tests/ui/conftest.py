@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docker"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "k8s"))  # fake_apiserver, for test_ui_kubernetes
 
 from world import CHROMIUM, Scope, build_ui, remove_demo, run_demo, why_no_browser, why_no_build
 

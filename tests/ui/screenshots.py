@@ -1,9 +1,13 @@
-"""Screenshots of every screen for docs/user-guide.md, taken against the real app and probe with the demo
-containers in a private dockerd (root, docker.io and busybox-static needed; see tests/docker/dockerd.py).
+"""Screenshots of every screen for docs/user-guide.md, taken against the real app and probe: with the demo
+containers in a private dockerd (root, docker.io and busybox-static needed; see tests/docker/dockerd.py), and for
+the Pods view with the probe watching the fake Kubernetes API server on fixtures/k8s (tests/k8s/fake_apiserver.py;
+needs neither root nor a cluster).
 
-    .venv/bin/python tests/ui/screenshots.py [OUTPUT_DIR]      # default docs/screenshots
+    .venv/bin/python tests/ui/screenshots.py [OUTPUT_DIR] [--only docker|kubernetes]   # default docs/screenshots
 """
 
+import argparse
+import os
 import sys
 import tempfile
 import time
@@ -12,12 +16,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docker"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "k8s"))
 
 from dockerd import PrivateDockerd, why_not
+from fake_apiserver import FakeApiServer
 from playwright.sync_api import expect, sync_playwright
 from world import CHROMIUM, REPO, Scope, build_ui, remove_demo, run_demo, why_no_browser
 
 NETWORK = "scopeshots"
+# As tests/k8s/conftest.py finds them.
+K8S_FIXTURES = Path(os.environ.get("SCOPE_FIXTURES", REPO.parent / "shared" / "fixtures")) / "k8s"
+K8S_NODE = "aks-nodepool1-28869405-vmss000000"
 
 
 def wait_live(page: Any, scope: Scope, fragment: str) -> None:
@@ -115,14 +124,24 @@ def take(scope: Scope, out: Path) -> None:
         browser.close()
 
 
-def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
-    for reason in (why_not(), why_no_browser()):
-        if reason:
-            print(f"cannot take screenshots: {reason}", file=sys.stderr)
-            return 1
-    build_ui()
-    out.mkdir(parents=True, exist_ok=True)
+def take_kubernetes(scope: Scope, out: Path) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1440, "height": 860})
+        page.set_default_timeout(30_000)
+
+        # The Pods view as a table (state, IP, namespace), a stateful set's pod in the details: its labels and
+        # the controller and service it belongs to.
+        wait_live(page, scope, "pods?mode=table")
+        expect(page.locator("[data-test=table] .trow", has_text="nginx-sts-0")).to_be_visible()
+        page.locator("[data-test=table] .trow", has_text="nginx-sts-0").click()
+        expect(page.locator("[data-test=details] [data-section=parents]")).to_contain_text("nginx-sts-web")
+        settle(page)
+        shoot(page, out, "pods")
+        browser.close()
+
+
+def docker_shots(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, PrivateDockerd(Path(tmp) / "docker") as d:
         d.import_busybox()
         made = run_demo(d.api, NETWORK)
@@ -132,6 +151,43 @@ def main() -> int:
                 take(scope, out)
         finally:
             remove_demo(d.api, made, NETWORK)
+
+
+def kubernetes_shots(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp, FakeApiServer(K8S_FIXTURES, token="screenshots") as apiserver:
+        kubeconfig = apiserver.write_kubeconfig(Path(tmp) / "kubeconfig")
+        args = ["--no-docker", "--no-ebpf", "--no-conntrack", "--kubeconfig", str(kubeconfig),
+                "--kubernetes-node-name", K8S_NODE]
+        with Scope(Path(tmp), probe_args=args) as scope:
+            deadline = time.monotonic() + 60
+            while len(scope.get("api/topology/pods")["nodes"]) < 10:  # the fixtures' pods, listed and reported
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no pods in the pods view; see {tmp}")
+                time.sleep(0.5)
+            take_kubernetes(scope, out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Take the user guide's screenshots.")
+    parser.add_argument("out", nargs="?", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--only", choices=("docker", "kubernetes"), help="take only this set")
+    args = parser.parse_args()
+    sets = [args.only] if args.only else ["docker", "kubernetes"]
+    reasons = [why_no_browser()]
+    if "docker" in sets:
+        reasons.append(why_not())
+    if "kubernetes" in sets and not (K8S_FIXTURES / "pods.json").is_file():
+        reasons.append(f"Kubernetes fixtures not found at {K8S_FIXTURES} (set SCOPE_FIXTURES)")
+    for reason in reasons:
+        if reason:
+            print(f"cannot take screenshots: {reason}", file=sys.stderr)
+            return 1
+    build_ui()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if "docker" in sets:
+        docker_shots(args.out)
+    if "kubernetes" in sets:
+        kubernetes_shots(args.out)
     return 0
 
 

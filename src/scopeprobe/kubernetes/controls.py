@@ -27,6 +27,15 @@ _TAG_KINDS = {ids.POD: K.POD, ids.SERVICE: K.SERVICE, ids.DEPLOYMENT: K.DEPLOYME
               ids.PERSISTENT_VOLUME_CLAIM: K.PERSISTENT_VOLUME_CLAIM, ids.STORAGE_CLASS: K.STORAGE_CLASS}
 
 
+# resource -> (apiVersion, kind)
+_KINDS = {"pods": ("v1", "Pod"), "services": ("v1", "Service"), "namespaces": ("v1", "Namespace"),
+          "nodes": ("v1", "Node"), "persistentvolumes": ("v1", "PersistentVolume"),
+          "persistentvolumeclaims": ("v1", "PersistentVolumeClaim"), "deployments": ("apps/v1", "Deployment"),
+          "replicasets": ("apps/v1", "ReplicaSet"), "daemonsets": ("apps/v1", "DaemonSet"),
+          "statefulsets": ("apps/v1", "StatefulSet"), "jobs": ("batch/v1", "Job"), "cronjobs": ("batch/v1", "CronJob"),
+          "storageclasses": ("storage.k8s.io/v1", "StorageClass")}
+
+
 class _LogPipe:
     """The probe's end of a logs or describe pipe: input is ignored, closing stops the streams."""
 
@@ -153,10 +162,13 @@ class KubernetesControls:
     async def describe(self, node_id: str, args: Mapping[str, Any], pipes: Pipes) -> Reply:
         """The object as the API server has it, in YAML, on a pipe (as Scope's describe)."""
         found = self._find(node_id)
-        obj = found[2] if found is not None else self.reporter.node_object(node_id)
+        resource, obj = (found[1], found[2]) if found is not None else ("nodes", self.reporter.node_object(node_id))
         if obj is None:
             return {"error": f"no Kubernetes object {node_id!r} known to this probe"}
-        text = yaml.safe_dump(dict(obj), sort_keys=False, default_flow_style=False)
+        # Objects from a list carry no kind (those from watch events do): say it first, as kubectl get -o yaml.
+        api_version, kind = _KINDS[resource]
+        text = yaml.safe_dump({"apiVersion": api_version, "kind": kind, **obj}, sort_keys=False,
+                              default_flow_style=False)
         pipe_id = pipes.new_id()
         pipes.ends[pipe_id] = _LogPipe()
         pipes.send(pipe_id, text.replace("\n", "\r\n").encode())
