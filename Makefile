@@ -43,7 +43,7 @@ run: install
 	$(BIN)/scope launch
 
 test: install
-	$(BIN)/ruff check src tests bench cext
+	$(BIN)/ruff check src tests bench cext conftest.py
 	$(BIN)/mypy src/scopecore
 	$(BIN)/mypy --strict src/scopeprobe src/scopeapp src/scopecli
 	$(BIN)/pytest

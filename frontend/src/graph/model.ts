@@ -6,7 +6,7 @@
 import { clusterId, groupOf, isClusterId, type Group } from "./grouping";
 import { programShape, shapeFor } from "./shapes";
 import { clusterSize, sizeOf } from "./sizing";
-import { colorOf, statusOf, STATUS_COLORS, worstStatus } from "./status";
+import { clusterStatus, colorOf, statusOf, STATUS_COLORS } from "./status";
 import type { GraphDelta, GraphNode, Status } from "./types";
 import { CLUSTER_OUTLINE, EDGE_COLOR, FLOW_COLOR } from "./programs";
 
@@ -171,6 +171,11 @@ export class TopologyModel {
     return false;
   }
 
+  /** Present Scope nodes with an edge to `id`. */
+  sourcesOf(id: string): ReadonlySet<string> {
+    return this.rawIn.get(id) ?? new Set();
+  }
+
   /** Live edges of a Scope node (both ends present, no self loops). */
   degree(id: string): number {
     const n = this.raw.get(id);
@@ -217,7 +222,7 @@ export class TopologyModel {
     for (const [s, c] of shapes) if (c > best || (c === best && s < shape)) [shape, best] = [s, c];
     return {
       size: clusterSize(count),
-      color: STATUS_COLORS[worstStatus(statuses)],
+      color: STATUS_COLORS[clusterStatus(statuses)],
       label: `${this.clusterLabels.get(cid) ?? cid} (${count})`,
       shape: programShape(shape as Parameters<typeof programShape>[0]),
       labelVisibility: "visible",

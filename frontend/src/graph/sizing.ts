@@ -35,9 +35,16 @@ export function metricFraction(value: number, max: number | undefined): number {
   return clamp01(Math.log10(1 + value) / 12);
 }
 
+/** Pseudo nodes (the internet, ...) are hubs: never smaller than this. */
+export const PSEUDO_SIZE = 9;
+
 /** Size of a node for the given size metric (null = uniform). */
 export function sizeOf(node: GraphNode, sizeMetric: string | null | undefined, degree: number): number {
-  if (!sizeMetric) return UNIFORM_SIZE;
+  if (node.pseudo) return Math.max(PSEUDO_SIZE, sizeMetric ? sizeOfMetric(node, sizeMetric, degree) : UNIFORM_SIZE);
+  return sizeMetric ? sizeOfMetric(node, sizeMetric, degree) : UNIFORM_SIZE;
+}
+
+function sizeOfMetric(node: GraphNode, sizeMetric: string, degree: number): number {
   let f = 0;
   if (sizeMetric === "connections") {
     f = clamp01(Math.log1p(degree) / Math.log1p(CONNECTIONS_FULL));

@@ -106,7 +106,32 @@ export function colorOf(node: GraphNode): string {
   return node.pseudo ? PSEUDO_COLOR : STATUS_COLORS[statusOf(node)];
 }
 
-/** Worst status of a set (used for cluster nodes). */
+/**
+ * A cluster's status: "critical" when at least this share of its members is
+ * critical, "warning" when that share is warning or critical, otherwise
+ * "healthy" (or "unknown" when no member has a status). One hot process in a
+ * host of 50 does not turn the whole host red; its own node, once the cluster
+ * is expanded, does.
+ */
+export const CLUSTER_STATUS_SHARE = 0.1;
+
+export function clusterStatus(statuses: readonly Status[]): Status {
+  let critical = 0;
+  let warning = 0;
+  let healthy = 0;
+  for (const s of statuses) {
+    if (s === "critical") critical++;
+    else if (s === "warning") warning++;
+    else if (s === "healthy") healthy++;
+  }
+  const n = statuses.length;
+  if (n === 0) return "unknown";
+  if (critical > 0 && critical >= CLUSTER_STATUS_SHARE * n) return "critical";
+  if (critical + warning > 0 && critical + warning >= CLUSTER_STATUS_SHARE * n) return "warning";
+  return healthy + warning + critical > 0 ? "healthy" : "unknown";
+}
+
+/** Worst status of a set. */
 export function worstStatus(statuses: Iterable<Status>): Status {
   let s: Status = "unknown";
   for (const x of statuses) s = worse(s, x);

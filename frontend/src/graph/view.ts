@@ -1,17 +1,25 @@
 // GraphView: draws a Scope topology with sigma 4 (WebGL), lays it out in a
 // worker, and turns pointer and keyboard input into select/open/hover events.
+//
+// Who does what:
+//   model.ts     Scope nodes -> display nodes (nodes, clusters) and edges; deltas incrementally
+//   sigma        the nodes (one multi-shape program), labels, picking, camera
+//   edges.ts     the edges (our own non-instanced layer inside sigma's frame)
+//   layout.ts    ForceAtlas2 in a worker, positions streamed back
+//   seed.ts      where nodes start (their host's disc, a neighbour, a new shelf)
 
 import Graph from "graphology";
 import type { Attributes } from "graphology-types";
 import Sigma from "sigma";
 import type { Settings } from "sigma/settings";
+import { EdgeLayer, type EdgeDraw } from "./edges";
 import { CLUSTER_PREFIX, isClusterId } from "./grouping";
-import { directionOfKey, nearestInDirection } from "./keyboard";
+import { directionOfKey, nearestInDirection, type Direction } from "./keyboard";
 import { LayoutRunner, type LayoutMode } from "./layout";
-import { dropBatch, setGraph } from "./sigma-internals";
-import { sameNodeVisual, TopologyModel, type EdgeVisual, type NodeVisual } from "./model";
-import { FLOW_TIME, primitives, styles, type EdgeState, type NodeState } from "./programs";
+import { sameNodeVisual, TopologyModel, type NodeVisual } from "./model";
+import { DIM_EDGE_COLOR, FLOW_COLOR, primitives, styles, type NodeState } from "./programs";
 import { jitterAround, seedGroupKey, seedPositions, SPACING, sunflower, type Point } from "./seed";
+import { dropNodes, setGraph } from "./sigma-internals";
 import { statusOf } from "./status";
 import type {
   GraphDelta,
@@ -24,18 +32,17 @@ import type {
 } from "./types";
 
 type NodeAttrs = NodeVisual & { x: number; y: number };
-type EdgeAttrs = EdgeVisual;
-type DisplayGraph = Graph<NodeAttrs, EdgeAttrs>;
-type Renderer = Sigma<NodeAttrs, EdgeAttrs, Attributes, NodeState, EdgeState>;
+type DisplayGraph = Graph<NodeAttrs, Attributes>;
+type Renderer = Sigma<NodeAttrs, Attributes, Attributes, NodeState>;
 
 /**
- * Above this many display edges the traffic pulse is not animated (each
- * animation frame re-renders every edge; in software WebGL that costs tens
- * of ms at 10k nodes). Edges still show traffic by width and colour.
+ * Above this many edges the traffic pulse is not animated: each animation
+ * frame redraws the whole graph, which in software WebGL costs tens of ms at
+ * 10k nodes. Edges still show traffic by width and colour.
  */
 export const ANIMATE_MAX_EDGES = 3000;
-/** Above this many edges, edges are hidden while panning/zooming. */
-export const HIDE_EDGES_ON_MOVE_ABOVE = 8000;
+/** Above this many edges, edges are not drawn while the user pans or zooms. */
+export const HIDE_EDGES_ON_MOVE_ABOVE = 5000;
 /** Animation frame interval for the traffic pulse (ms): ~30 fps. */
 const ANIMATION_FRAME_MS = 33;
 /** Layout weight of the virtual edges tying each host's nodes together (real edges weigh 1). */
@@ -50,7 +57,7 @@ interface PendingMeasure {
 }
 
 function newGraph(): DisplayGraph {
-  return new Graph<NodeAttrs, EdgeAttrs>({ type: "directed", multi: false, allowSelfLoops: false });
+  return new Graph<NodeAttrs, Attributes>({ type: "directed", multi: false, allowSelfLoops: false });
 }
 
 const SIGMA_SETTINGS: Partial<Settings> = {
@@ -61,7 +68,7 @@ const SIGMA_SETTINGS: Partial<Settings> = {
   enableCameraMouseRotation: false,
   labelDensity: 0.6,
   labelGridCellSize: 120,
-  labelRenderedSizeThreshold: 7,
+  labelRenderedSizeThreshold: 5,
   minCameraRatio: 0.02,
   maxCameraRatio: 200,
   zoomDuration: 200,
@@ -72,6 +79,7 @@ export class GraphView {
   private readonly model = new TopologyModel();
   private graph: DisplayGraph = newGraph();
   private readonly sigma: Renderer;
+  private readonly edges: EdgeLayer;
   private readonly layout: LayoutRunner;
   private readonly positions = new Map<string, Point>();
   private topologyId: string | null = null;
@@ -83,17 +91,18 @@ export class GraphView {
   private selection = new Set<string>();
   private highlight: Set<string> | null = null;
   private dimmedNodes = new Set<string>();
-  private dimmedEdges = new Set<string>();
   private focused: string | null = null;
   /** The camera follows the layout (re-fits) until the user moves it. */
   private autoFit = false;
   private pending: PendingMeasure[] = [];
   /**
-   * Nodes and edges added since sigma last processed the graph. sigma can repaint a node
+   * Nodes added since sigma last processed the graph. sigma can repaint a node
    * in place (refresh with skipIndexation) only once it has indexed it; while
-   * this is not empty a full node pass is pending anyway, so refreshes index.
+   * this is not empty a node pass is pending anyway, so refreshes index.
    */
   private unindexed = new Set<string>();
+  private toRepaint = new Set<string>();
+  private repaintFrame = 0;
   private destroyed = false;
   private readonly selectListeners: SelectListener[] = [];
   private readonly openListeners: OpenListener[] = [];
@@ -110,14 +119,17 @@ export class GraphView {
     this.model.edgeRates = options.edgeRates ?? null;
     this.layoutEnabled = options.layout !== "off";
     const customNodeState: NodeState = { isSelected: false, isDimmed: false };
-    const customEdgeState: EdgeState = { isDimmed: false };
-    this.sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, NodeState, EdgeState>(this.graph, container, {
+    this.sigma = new Sigma<NodeAttrs, Attributes, Attributes, NodeState>(this.graph, container, {
       primitives: primitives(),
       styles: styles(),
       settings: SIGMA_SETTINGS,
       customNodeState,
-      customEdgeState,
     } as never);
+    this.edges = new EdgeLayer(this.sigma as unknown as Sigma, {
+      get: (id) => (this.graph.hasNode(id) ? this.graph.getNodeAttributes(id) : undefined),
+    });
+    this.edges.dimColor = DIM_EDGE_COLOR;
+    this.edges.flowColor = FLOW_COLOR;
     this.layout = new LayoutRunner((ids, xy, done) => this.applyLayout(ids, xy, done));
     this.bindEvents();
   }
@@ -145,29 +157,33 @@ export class GraphView {
     const change = this.model.apply(delta);
     const g = this.graph;
     const toAdd: string[] = [];
-    const dropNodes: string[] = [];
+    const toDrop: string[] = [];
     const repaint: string[] = [];
     for (const d of change.nodes) {
       const has = g.hasNode(d);
       const should = this.model.hasDisplay(d);
       if (has && !should) {
-        dropNodes.push(d);
+        toDrop.push(d);
       } else if (!has && should) {
         toAdd.push(d);
       } else if (has && should) {
         const visual = this.model.nodeVisual(d);
         const attrs = g.getNodeAttributes(d);
         if (!sameNodeVisual(attrs, visual)) {
+          const resized = attrs.size !== visual.size;
           Object.assign(attrs, visual); // silent: repainted below without re-indexing
           repaint.push(d);
+          if (resized) this.edges.nodesChanged([d]);
         }
       }
     }
-    const dropEdges: string[] = [];
-    for (const k of change.edges) if (!this.model.edgeEnds(k) && g.hasEdge(k)) dropEdges.push(k);
-    // Removals first, in one batch (one re-index instead of one per node and edge).
-    dropBatch(this.sigma, g, dropNodes, dropEdges);
-    for (const d of dropNodes) this.selection.delete(d);
+    // Removals in one batch: one node re-index instead of one per node.
+    for (const d of toDrop) {
+      for (const k of [...this.edges.edgesOf(d)]) this.edges.remove(k);
+      this.selection.delete(d);
+      this.dimmedNodes.delete(d);
+    }
+    dropNodes(this.sigma as unknown as Sigma, g, toDrop);
     if (toAdd.length > 0) {
       this.placeNodes(toAdd);
       for (const d of toAdd) {
@@ -175,28 +191,14 @@ export class GraphView {
         this.unindexed.add(d);
       }
     }
-    const repaintEdges: string[] = [];
     for (const k of change.edges) {
       const ends = this.model.edgeEnds(k);
-      if (!ends) continue;
-      if (!g.hasEdge(k)) {
-        if (g.hasNode(ends[0]) && g.hasNode(ends[1])) {
-          g.addDirectedEdgeWithKey(k, ends[0], ends[1], this.model.edgeVisualOf(k, this.animateEdges));
-          this.unindexed.add(k);
-        }
-      } else {
-        Object.assign(g.getEdgeAttributes(k), this.model.edgeVisualOf(k, this.animateEdges));
-        repaintEdges.push(k);
-      }
+      if (ends && g.hasNode(ends[0]) && g.hasNode(ends[1])) this.edges.set(k, this.edgeDraw(k, ends));
+      else this.edges.remove(k);
     }
-    const structural = dropNodes.length > 0 || dropEdges.length > 0 || toAdd.length > 0 || this.unindexed.size > 0;
-    // Repaint only nodes still drawn (a dropped node may have been listed before the drop).
-    this.repaint(
-      repaint.filter((d) => g.hasNode(d)),
-      repaintEdges,
-    );
+    this.repaint(repaint);
     const detail = { changed };
-    if (structural || repaint.length > 0 || repaintEdges.length > 0) {
+    if (toDrop.length > 0 || toAdd.length > 0 || repaint.length > 0 || change.edges.size > 0) {
       this.pending.push({ name: "scope:delta", start, detail });
       this.sigma.scheduleRender();
     } else {
@@ -221,20 +223,20 @@ export class GraphView {
     }
     if ("edgeRates" in options) {
       this.model.setEdgeRates(options.edgeRates ?? null);
-      if (!rebuild) this.repaintAllEdges();
+      if (!rebuild) this.resetEdges();
     }
     if ("layout" in options) {
       this.layoutEnabled = options.layout !== "off";
       if (!this.layoutEnabled) this.stopLayout();
     }
-    if (rebuild) this.rebuild(start, false, "full");
+    if (rebuild) this.rebuild(start, true, "full"); // grouping changes the extent: re-frame
     else if (resize) this.repaintAllNodes(start);
     this.updateAnimation();
   }
 
   /** Search matches: the others are dimmed; null = none. */
   setHighlight(ids: Set<string> | null): void {
-    this.highlight = ids && ids.size > 0 ? new Set(ids) : ids ? new Set() : null;
+    this.highlight = ids ? new Set(ids) : null;
     this.applyHighlight();
   }
 
@@ -289,9 +291,11 @@ export class GraphView {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.repaintFrame !== 0) cancelAnimationFrame(this.repaintFrame);
     this.stopAnimation();
     this.layout.destroy();
     this.container.removeEventListener("keydown", this.onKeyDown);
+    this.edges.destroy();
     this.sigma.kill();
     this.pending = [];
   }
@@ -300,7 +304,7 @@ export class GraphView {
 
   /** Number of display nodes and edges. */
   counts(): { nodes: number; edges: number } {
-    return { nodes: this.graph.order, edges: this.graph.size };
+    return { nodes: this.graph.order, edges: this.edges.size };
   }
 
   /** Graph position of a display node (a node id or a cluster id), or null. */
@@ -348,11 +352,6 @@ export class GraphView {
     this.placeNodes(ids);
     const g = newGraph();
     for (const id of ids) g.addNode(id, { ...this.model.nodeVisual(id), ...this.positionOf(id) });
-    this.animateEdges = this.model.displayEdgeCount() <= ANIMATE_MAX_EDGES;
-    for (const [k, s, t] of this.model.displayEdges()) {
-      g.addDirectedEdgeWithKey(k, s, t, this.model.edgeVisualOf(k, this.animateEdges));
-    }
-    this.sigma.setSetting("hideEdgesOnMove", g.size > HIDE_EDGES_ON_MOVE_ABOVE);
     this.graph = g;
     this.unindexed.clear(); // setGraph indexes everything
     // Selection of ids no longer drawn goes; states are set before the render.
@@ -362,17 +361,35 @@ export class GraphView {
     if (this.focused && !g.hasNode(this.focused)) this.focused = null;
     this.sigma.setNodesState([...keep], { isSelected: true });
     this.dimmedNodes.clear();
-    this.dimmedEdges.clear();
+    this.resetEdges();
     if (fitCamera) {
       const state = this.fitState();
       if (state) this.sigma.getCamera().setState(state);
       this.autoFit = true;
     }
-    this.pending.push({ name: "scope:render", start, detail: { nodes: g.order, edges: g.size } });
-    setGraph(this.sigma, g); // renders synchronously
+    this.pending.push({ name: "scope:render", start, detail: { nodes: g.order, edges: this.edges.size } });
+    setGraph(this.sigma as unknown as Sigma, g); // renders synchronously
     if (this.highlight) this.applyHighlight();
     this.startLayout(mode, free);
     this.updateAnimation();
+  }
+
+  private edgeDraw(key: string, ends: [string, string]): EdgeDraw {
+    const v = this.model.edgeVisualOf(key, this.animateEdges);
+    return { source: ends[0], target: ends[1], size: v.size, color: v.color, flow: v.flow };
+  }
+
+  /** All display edges into the edge layer (new topology, grouping, rates). */
+  private resetEdges(): void {
+    const count = this.model.displayEdgeCount();
+    this.animateEdges = count <= ANIMATE_MAX_EDGES;
+    this.edges.hideOnMove = count > HIDE_EDGES_ON_MOVE_ABOVE;
+    const g = this.graph;
+    const all: [string, EdgeDraw][] = [];
+    for (const [k, s, t] of this.model.displayEdges()) {
+      if (g.hasNode(s) && g.hasNode(t)) all.push([k, this.edgeDraw(k, [s, t])]);
+    }
+    this.edges.reset(all);
   }
 
   private positionOf(id: string): Point {
@@ -423,7 +440,7 @@ export class GraphView {
     const seeded = new Set<string>();
     for (const id of stillNeed) {
       const n = this.seedNode(id);
-      if (!n || groupHasKnown.has(seedGroupKey(n)) || isClusterId(id)) continue;
+      if (!n || isClusterId(id) || groupHasKnown.has(seedGroupKey(n))) continue;
       const p = this.placedNeighbour(n);
       if (p) {
         this.positions.set(id, jitterAround(p, id, 2 * SPACING));
@@ -442,16 +459,20 @@ export class GraphView {
     return { id, label: id.slice(CLUSTER_PREFIX.length), parents: first?.parents ? [...first.parents] : [] };
   }
 
+  /** Position of a drawn node this node has an edge to or from, or null. */
   private placedNeighbour(n: GraphNode): Point | null {
     for (const b of n.adjacency ?? []) {
-      const p = this.positions.get(this.model.rep(b));
-      if (p && this.graph.hasNode(this.model.rep(b))) return p;
+      const d = this.model.rep(b);
+      if (this.graph.hasNode(d)) return this.positions.get(d) ?? null;
     }
-    for (const d of this.graph.nodes()) {
-      // in-neighbours: only checked through the model's adjacency of displayed nodes
-      const raw = this.model.raw.get(d);
-      if (raw?.adjacency?.includes(n.id)) return this.positions.get(d) ?? null;
-      if (this.graph.order > 2000) break; // too costly to scan; fall back to group seeding
+    for (const k of this.edges.edgesOf(n.id)) {
+      const ends = this.model.edgeEnds(k);
+      const other = ends && (ends[0] === n.id ? ends[1] : ends[0]);
+      if (other && this.graph.hasNode(other)) return this.positions.get(other) ?? null;
+    }
+    for (const a of this.model.sourcesOf(n.id)) {
+      const d = this.model.rep(a);
+      if (this.graph.hasNode(d)) return this.positions.get(d) ?? null;
     }
     return null;
   }
@@ -459,22 +480,27 @@ export class GraphView {
   private repaintAllNodes(start: number): void {
     const ids = this.graph.nodes();
     for (const id of ids) Object.assign(this.graph.getNodeAttributes(id), this.model.nodeVisual(id));
-    this.pending.push({ name: "scope:render", start, detail: { nodes: this.graph.order, edges: this.graph.size } });
-    this.repaint(ids, []);
+    this.pending.push({ name: "scope:render", start, detail: { nodes: this.graph.order, edges: this.edges.size } });
+    this.repaint(ids);
+    this.edges.invalidateAll();
   }
 
-  /** Re-evaluates the styles of some nodes/edges without re-indexing the graph when possible. */
-  private repaint(nodes: string[], edges: string[]): void {
-    if (nodes.length === 0 && edges.length === 0) return;
-    const skipIndexation = this.unindexed.size === 0;
-    this.sigma.refresh({ partialGraph: { nodes, edges }, skipIndexation, schedule: true });
-  }
-
-  private repaintAllEdges(): void {
-    this.animateEdges = this.graph.size <= ANIMATE_MAX_EDGES;
-    const keys = this.graph.edges();
-    for (const k of keys) Object.assign(this.graph.getEdgeAttributes(k), this.model.edgeVisualOf(k, this.animateEdges));
-    this.repaint([], keys);
+  /** Re-evaluates the styles of some nodes, without re-indexing the graph when possible. Batched to the next
+   * frame by us rather than by sigma's `schedule`: sigma throws if a node it was asked to repaint has been
+   * dropped by a later delta before that frame. */
+  private repaint(nodes: string[]): void {
+    if (nodes.length === 0) return;
+    for (const id of nodes) this.toRepaint.add(id);
+    if (this.repaintFrame !== 0) return;
+    this.repaintFrame = requestAnimationFrame(() => {
+      this.repaintFrame = 0;
+      if (this.destroyed) return;
+      const live = [...this.toRepaint].filter((id) => this.graph.hasNode(id));
+      this.toRepaint.clear();
+      if (live.length === 0) return;
+      const skipIndexation = this.unindexed.size === 0;
+      this.sigma.refresh({ partialGraph: { nodes: live }, skipIndexation });
+    });
   }
 
   // ---- layout ------------------------------------------------------------
@@ -487,8 +513,11 @@ export class GraphView {
     const x = new Float64Array(ids.length);
     const y = new Float64Array(ids.length);
     const fixed = new Uint8Array(ids.length);
+    // Clusters weigh by their members, so that big clusters keep their distance.
+    const mass = new Float32Array(ids.length);
     ids.forEach((id, i) => {
       index.set(id, i);
+      if (isClusterId(id)) mass[i] = 4 * Math.sqrt(this.model.membersOf(id).length);
       const a = this.graph.getNodeAttributes(id);
       x[i] = a.x;
       y[i] = a.y;
@@ -498,10 +527,13 @@ export class GraphView {
     // each host's nodes together, as the seeding placed them.
     const pairs: number[] = [];
     const weights: number[] = [];
-    this.graph.forEachEdge((_k, _a, s, t) => {
-      pairs.push(index.get(s)!, index.get(t)!);
+    for (const [, d] of this.edges.entries()) {
+      const s = index.get(d.source);
+      const t = index.get(d.target);
+      if (s === undefined || t === undefined) continue;
+      pairs.push(s, t);
       weights.push(1);
-    });
+    }
     const hubs = new Map<string, number>();
     ids.forEach((id, i) => {
       const raw = this.model.raw.get(id);
@@ -515,9 +547,8 @@ export class GraphView {
         weights.push(HOST_EDGE_WEIGHT);
       }
     });
-    const edges = Uint32Array.from(pairs);
     this.layoutMode = mode;
-    this.layout.run({ ids, x, y, fixed, edges, weights }, mode);
+    this.layout.run({ ids, x, y, fixed, edges: Uint32Array.from(pairs), weights, mass }, mode);
   }
 
   private stopLayout(): void {
@@ -541,10 +572,14 @@ export class GraphView {
       moved.push(id);
     }
     if (moved.length > 0) {
-      this.repaint(moved, []);
+      this.repaint(moved);
+      if (moved.length > this.graph.order / 4) this.edges.invalidateAll();
+      else this.edges.nodesChanged(moved);
       if (this.autoFit && this.layoutMode === "full") {
         const state = this.fitState();
-        if (state) this.sigma.getCamera().setState(state);
+        const camera = this.sigma.getCamera();
+        camera.cancelAnimation(); // an animated fit() aims at the previous extent
+        if (state) camera.setState(state);
       }
     }
     if (done) {
@@ -575,26 +610,23 @@ export class GraphView {
       g.forEachNode((id) => {
         if (!lit.has(id)) nodesOn.add(id);
       });
-      g.forEachEdge((k, _a, s, t) => {
-        if (!lit.has(s) && !lit.has(t)) edgesOn.add(k);
-      });
+      for (const [k, d] of this.edges.entries()) if (!lit.has(d.source) && !lit.has(d.target)) edgesOn.add(k);
     }
     const nodesOff = [...this.dimmedNodes].filter((id) => !nodesOn.has(id) && g.hasNode(id));
-    const edgesOff = [...this.dimmedEdges].filter((k) => !edgesOn.has(k) && g.hasEdge(k));
     const newNodes = [...nodesOn].filter((id) => !this.dimmedNodes.has(id));
-    const newEdges = [...edgesOn].filter((k) => !this.dimmedEdges.has(k));
     if (nodesOff.length) this.sigma.setNodesState(nodesOff, { isDimmed: false });
-    if (edgesOff.length) this.sigma.setEdgesState(edgesOff, { isDimmed: false });
     if (newNodes.length) this.sigma.setNodesState(newNodes, { isDimmed: true });
-    if (newEdges.length) this.sigma.setEdgesState(newEdges, { isDimmed: true });
     this.dimmedNodes = nodesOn;
-    this.dimmedEdges = edgesOn;
+    this.edges.setDimmed(edgesOn);
   }
 
   // ---- camera ------------------------------------------------------------
 
-  /** Graph coordinates -> sigma's framed coordinates (autoRescale off: origin at centre, 1 unit = 1 px). */
+  /** Graph coordinates -> sigma's framed coordinates (what the camera state is in). */
   private framed(x: number, y: number): Point {
+    // autoRescale is off: the frame is centred on the origin, 1 unit = 1 px
+    // at ratio 1; computed from the current size (sigma's own normalisation
+    // is only updated when it next processes the graph).
     const { width, height } = this.sigma.getDimensions();
     const m = Math.max(width, height) || 1;
     return { x: 0.5 + x / m, y: 0.5 + y / m };
@@ -625,7 +657,7 @@ export class GraphView {
   // ---- traffic animation -------------------------------------------------
 
   private updateAnimation(): void {
-    const want = !this.destroyed && this.animateEdges && this.model.hasTraffic();
+    const want = !this.destroyed && this.animateEdges && this.edges.hasFlow();
     if (want && !this.animating) {
       this.animating = true;
       this.sigma.scheduleRender();
@@ -649,11 +681,10 @@ export class GraphView {
       for (const m of due) performance.measure(m.name, { start: m.start, end: now, detail: m.detail });
     }
     if (this.animating && this.animationTimer === null) {
+      // The pulse is a function of time in the edge shader: a render is all a frame needs.
       this.animationTimer = setTimeout(() => {
         this.animationTimer = null;
-        if (!this.animating) return;
-        FLOW_TIME.value = performance.now() / 1000;
-        this.sigma.scheduleRender();
+        if (this.animating) this.sigma.scheduleRender();
       }, ANIMATION_FRAME_MS);
     }
   }
@@ -744,16 +775,15 @@ export class GraphView {
     e.preventDefault();
   }
 
-  private moveFocus(dir: Parameters<typeof nearestInDirection>[2]): void {
+  private moveFocus(dir: Direction): void {
     const g = this.graph;
     if (g.order === 0) return;
     const s = this.sigma;
-    let target: string | null;
+    let target: string | null = null;
     if (!this.focused || !g.hasNode(this.focused)) {
       // Nothing focused yet: the node nearest the viewport's centre.
       const { width, height } = s.getDimensions();
       let best = Infinity;
-      target = null;
       g.forEachNode((id, a) => {
         const p = s.graphToViewport(a);
         const d = (p.x - width / 2) ** 2 + (p.y - height / 2) ** 2;
@@ -777,4 +807,3 @@ export class GraphView {
     if (p.x < 0 || p.y < 0 || p.x > width || p.y > height) this.focusNode(target);
   }
 }
-

@@ -1,4 +1,5 @@
 import {
+  clusterStatus,
   CPU_CRITICAL_PERCENT,
   CPU_WARNING_PERCENT,
   MEMORY_CRITICAL_PERCENT,
@@ -44,6 +45,15 @@ export const tests = [
   test("worst metric wins", () => {
     eq(statusOf(node([cpu(10), mem(99, 100)])), "critical");
     eq(statusOf(node([cpu(85), mem(10, 100)])), "warning");
+  }),
+  test("cluster status: a share of 10 % of members decides", () => {
+    const of = (c: number, w: number, h: number): ReturnType<typeof clusterStatus> =>
+      clusterStatus([...Array(c).fill("critical"), ...Array(w).fill("warning"), ...Array(h).fill("healthy")]);
+    eq(of(1, 0, 49), "healthy");
+    eq(of(5, 0, 45), "critical");
+    eq(of(2, 3, 45), "warning");
+    eq(of(0, 0, 0), "unknown");
+    eq(clusterStatus(["unknown", "unknown"]), "unknown");
   }),
   test("no metrics, unread metrics, pseudo", () => {
     eq(statusOf({ id: "a", label: "a" }), "unknown");
