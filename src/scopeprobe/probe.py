@@ -32,7 +32,6 @@ from scopecore.report.delta import delta
 from scopeprobe import topologies
 from scopeprobe.conntrack import Flow, NotSupported, direction_index
 from scopeprobe.controls import Controls, Pipes, host_controls
-from scopeprobe.docker_link import DockerLink
 from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
@@ -49,6 +48,9 @@ from scopeprobe.stamps import Stamper
 
 if TYPE_CHECKING:
     from scopeprobe.conntrack.tracker import FlowTracker
+    from scopeprobe.docker_link import DockerLink
+
+_DOCKER_LOOK_EVERY = 10.0  # seconds between looks for a Docker daemon's socket that is not there yet
 
 log = logging.getLogger("scopeprobe")
 NS = 1_000_000_000
@@ -109,6 +111,7 @@ class Probe:
         self.clients: list[AppClient] = []
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
+        self._docker_looked = -1e9
         self.kubernetes: Any = None  # a kubernetes.reporter.KubernetesReporter once an API server answers
         self.plugins: Plugins | None = None
         self._plugins_scanned = 0.0
@@ -122,9 +125,11 @@ class Probe:
     # --- reading the host ---
 
     def spy(self, flows: tuple[list[Flow], list[Flow]] = ([], []), docker: Report | None = None,
-            extra: list[Report] | None = None) -> Report:
+            extra: list[Report] | None = None, sockets: bool = True) -> Report:
         """One spy tick: every source read once, as a report. `flows`: conntrack's (live, ended) since the last
-        tick, and `docker`: the Docker reporter's report, both taken on the event loop that owns them."""
+        tick, and `docker`: the Docker reporter's report, both taken on the event loop that owns them.
+        `sockets`: scan /proc's socket tables too (run() skips them between publishes when eBPF or conntrack
+        sees every connection: the publish merges the ticks, so one scan per publish shows the same)."""
         now = time.time_ns()
         builder = ReportBuilder(ts=now, window=int(self.config.spy_interval * NS))
         for kind, topo in ((TopologyKind.PROCESS, topologies.PROCESS), (TopologyKind.HOST, topologies.HOST)):
@@ -135,11 +140,14 @@ class Probe:
             snapshot = self.walker.walk()
             add_processes(builder, snapshot, self.hostname, now, self.stamper)
         live, ended = flows
-        local_ips = DockerLink.local_ips(docker) if docker is not None else frozenset()
-        with timed.labels("endpoints").time():
-            net = self.scanner.scan(snapshot.processes)
-            add_endpoints(builder, net, self.hostname, now, self.stamper, local_ips,
-                          directions=direction_index([*live, *ended]) if live or ended else None)
+        local_ips = self.docker.local_ips(docker) if docker is not None and self.docker is not None else frozenset()
+        denied = len(snapshot.denied)
+        if sockets:
+            with timed.labels("endpoints").time():
+                net = self.scanner.scan(snapshot.processes)
+                add_endpoints(builder, net, self.hostname, now, self.stamper, local_ips,
+                              directions=direction_index([*live, *ended]) if live or ended else None)
+            denied += len(net.denied)
         with timed.labels("conntrack").time():
             add_flows(builder, [*live, *ended], self.hostname, now, local_ips)
         if self.ebpf is not None:
@@ -162,10 +170,10 @@ class Probe:
             for r in [*extra, patch]:
                 builder.merge(r)
         self.metrics.tick_seconds.observe(time.perf_counter() - started)
-        self.stamper.end_tick()
-        if (snapshot.denied or net.denied) and os.geteuid() != 0:
+        self.stamper.end_tick(forget=sockets)
+        if denied and os.geteuid() != 0:
             self._warn_once("denied", "running without privileges to read some of /proc: reporting what is "
-                                      f"visible ({len(snapshot.denied) + len(net.denied)} reads denied)")
+                                      f"visible ({denied} reads denied)")
         report = builder.freeze(self.config.probe_id)
         if self.docker is not None:
             with timed.labels("docker_tags").time():
@@ -217,13 +225,19 @@ class Probe:
                     tracker = await self._start_conntrack()
                     self._tell_sources()
                 flows = tracker.drain() if tracker is not None else ([], [])
+                if self.docker is None and self.config.docker and \
+                        time.monotonic() - self._docker_looked >= _DOCKER_LOOK_EVERY:
+                    await self._start_docker()
                 docker = self.docker.reporter.report(time.time_ns()) if self.docker is not None else None
                 extra = await self._plugin_reports()
                 if self.kubernetes is not None:
                     extra = [*extra, self.kubernetes.report(time.time_ns())]
-                self._spied.append(await asyncio.to_thread(self.spy, flows, docker, extra))
+                # The last tick before a publish (or every tick when only /proc shows connections) scans sockets.
+                due = loop.time() + self.config.spy_interval / 2 >= next_publish
+                sockets = due or (self.ebpf is None and tracker is None)
+                self._spied.append(await asyncio.to_thread(self.spy, flows, docker, extra, sockets))
                 self._update_sources()
-                if loop.time() >= next_publish:
+                if due:
                     next_publish += self.config.publish_interval
                     self.publish()
                 await asyncio.sleep(max(0.0, self.config.spy_interval - (loop.time() - started)))
@@ -286,10 +300,20 @@ class Probe:
         return await self.plugins.reports() if self.plugins.sockets else []
 
     async def _start_docker(self) -> None:
-        """Docker when the daemon is there; the reporter keeps reconnecting if it goes away."""
+        """Docker when the daemon is there; the reporter keeps reconnecting if it goes away. A daemon whose unix
+        socket does not exist yet is looked for every 10 s, without loading the docker SDK (6 MB of modules) for
+        the hosts that have none (containerd-only Kubernetes nodes, plain servers)."""
         if not self.config.docker:
             self.sources["docker"] = {"live": False, "reason": "turned off (--no-docker)"}
             return
+        self._docker_looked = time.monotonic()
+        # The docker CLI's discovery (docker/client.py): $DOCKER_HOST, else the default socket.
+        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        if host.startswith("unix://") and not os.path.exists(host.removeprefix("unix://")):
+            self.sources["docker"] = {"live": False, "reason": f"no Docker daemon at {host}"}
+            return
+        from scopeprobe.docker_link import DockerLink
+
         self.docker = DockerLink(self.hostname, self.config.probe_id, self._shortcut,
                                  omit_env_vars=not self.config.docker_env_vars)
         self.docker.register(self.controls)

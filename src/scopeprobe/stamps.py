@@ -26,6 +26,7 @@ class Stamper:
         self._next[node_id] = entries
         return LatestMap(entries)
 
-    def end_tick(self) -> None:
-        """Forget what was not stamped since the previous end_tick."""
-        self._seen, self._next = self._next, {}
+    def end_tick(self, forget: bool = True) -> None:
+        """Forget what was not stamped since the previous end_tick; with forget=False keep it (a tick that did
+        not read every source: what it skipped is still there)."""
+        self._seen, self._next = (self._next if forget else {**self._seen, **self._next}), {}

@@ -152,3 +152,32 @@ async def test_containers_view_controls_exec_and_batch(world: Any, wait_until: A
     made.pop("api")
 
 
+
+
+async def test_a_daemon_that_appears_later_is_picked_up(dockerd: PrivateDockerd, tmp_path: Any,
+                                                        monkeypatch: pytest.MonkeyPatch, wait_until: Any) -> None:
+    """No socket at start: Docker is off and says where it looked (the SDK is not even loaded); once a daemon
+    answers there, the probe starts reporting it without a restart."""
+    import scopeprobe.probe
+
+    monkeypatch.setattr(scopeprobe.probe, "_DOCKER_LOOK_EVERY", 0.2)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/not-yet.sock")
+    probe = Probe(ProbeConfig(apps=[], spy_interval=0.1, publish_interval=0.3, conntrack=False, ebpf=False,
+                              plugins=False, kubernetes=False))
+    task = asyncio.create_task(probe.run())
+    try:
+        async def said() -> bool:
+            return "not-yet.sock" in probe.sources.get("docker", {}).get("reason", "")
+
+        await wait_until(said, timeout=10)
+        assert probe.docker is None
+        for key, value in dockerd.env.items():
+            monkeypatch.setenv(key, value)
+
+        async def live() -> bool:
+            return bool(probe.sources.get("docker", {}).get("live"))
+
+        await wait_until(live, timeout=20)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
