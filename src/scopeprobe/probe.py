@@ -49,6 +49,7 @@ from scopeprobe.stamps import Stamper
 if TYPE_CHECKING:
     from scopeprobe.conntrack.tracker import FlowTracker
     from scopeprobe.docker_link import DockerLink
+    from scopeprobe.kubernetes.reporter import KubernetesReporter
 
 _DOCKER_LOOK_EVERY = 10.0  # seconds between looks for a Docker daemon's socket that is not there yet
 
@@ -112,7 +113,7 @@ class Probe:
         self.metrics = ProbeMetrics()
         self.docker: DockerLink | None = None
         self._docker_looked = -1e9
-        self.kubernetes: Any = None  # a kubernetes.reporter.KubernetesReporter once an API server answers
+        self.kubernetes: KubernetesReporter | None = None
         self.plugins: Plugins | None = None
         self._plugins_scanned = 0.0
         self.ebpf: EbpfTracker | None = None
