@@ -168,13 +168,12 @@ class KubernetesReporter:
         b = ReportBuilder(ts=now, shortcut=shortcut)
         for kind, topo in TOPOLOGIES.items():
             b.describe(kind, topo)
-        owns_cluster = self.role is not Role.HOST
-        cluster_probe = self.probe_id if owns_cluster else ""
+        # Who answers controls: pods (logs, delete) their node's host probe, the rest the cluster probe.
+        cluster_probe = self.probe_id if self.role is not Role.HOST else ""
+        pod_probe = self.probe_id if self.role is not Role.CLUSTER else ""
         by_uid = {nodes.uid(o): o for name in ("replicasets", "jobs") for o in self._objects(name)}
         services = self._objects("services")
         for o in self._objects("pods"):
-            pod_probe = self.probe_id if (self.role is not Role.CLUSTER
-                                          or (o.get("spec") or {}).get("nodeName") == self.node_name) else ""
             b.add(K.POD, nodes.pod(o, now, parents=self._pod_parents(o, by_uid, services), probe_id=pod_probe))
         endpoints = {nodes.meta(e).get("namespace", "") + "/" + nodes.meta(e).get("name", ""): e
                      for e in self._objects("endpoints")}
