@@ -31,6 +31,7 @@ async def test_fuzz_topology_and_control_endpoints(make_client: Any, fixtures: P
         ("GET", f"/api/topology/{t}", None),
         ("GET", f"/api/topology/{t}/{n}", None),
         ("GET", "/api/topology", None),
+        ("GET", f"/api/search?topology={t}&q={n}", None),
         ("POST", f"/api/control/p/{n}/{t}", body),
         ("POST", "/api/controls", body),
         ("DELETE", f"/api/pipe/{n}", None),

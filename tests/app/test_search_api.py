@@ -4,6 +4,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.app
 
@@ -46,6 +48,18 @@ async def test_a_query_that_does_not_parse_says_where(client: Any, query: str, p
     assert resp.status == 400
     body = await resp.json()
     assert body["position"] == position and body["query"] == query and "character" in body["error"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(st.sampled_from("abc :=<>%!()[]*+?.\\kmg0123456789-_"), min_size=1, max_size=24))
+async def test_any_query_matches_or_says_where_it_stops(client: Any, query: str) -> None:
+    resp = await client.get("/api/search", params={"topology": "processes", "q": query})
+    assert resp.status in (200, 400), resp.status
+    body = await resp.json()
+    if resp.status == 400:
+        assert 0 <= body["position"] <= len(query) and body["query"] == query
+    else:
+        assert isinstance(body["matches"], list)
 
 
 async def test_search_needs_a_known_topology_and_a_query(client: Any) -> None:
