@@ -121,14 +121,18 @@ def test_the_views_show_them(make_reporter: Any, k8s_fixtures: Path) -> None:
     r = make_reporter()
     assert r.wait_synced(10)
     report = r.report(time.time_ns())
-    assert set(_labels(report, "pods")) == {i["metadata"]["name"] for i in _items(k8s_fixtures, "pods")}
+    pods = _labels(report, "pods")
+    assert set(pods) == {i["metadata"]["name"] for i in _items(k8s_fixtures, "pods")}
+    for item in _items(k8s_fixtures, "pods"):  # no Docker here: the pod's spec says how many containers
+        n = len(item["spec"]["containers"])
+        assert pods[item["metadata"]["name"]]["labelMinor"] == f"{n} container{'s' * (n != 1)}"
     controllers = _labels(report, "kube-controllers")
     assert {"coredns", "kube-proxy", "nginx-sts", "hello-world-cron", "pi"} <= set(controllers)
     assert set(_labels(report, "namespaces")) == {"default", "kube-system"}
     # Labels are searchable metadata: the search syntax's label: term finds pods by label.
-    pods = render.render(report, "pods", {}).to_json()["nodes"]
-    hits = render.filter_summaries(pods, ["label:k8s-app=kube-dns"])
-    assert {pods[h]["label"] for h in hits} == {"coredns-698c77c5d7-7nnxw", "coredns-698c77c5d7-j2dq7"}
+    by_id = render.render(report, "pods", {}).to_json()["nodes"]
+    hits = render.filter_summaries(by_id, ["label:k8s-app=kube-dns"])
+    assert {by_id[h]["label"] for h in hits} == {"coredns-698c77c5d7-7nnxw", "coredns-698c77c5d7-j2dq7"}
     # Namespace filtering is a topology option of the Kubernetes views.
     only_default = render.render(report, "pods", {"namespace": "default"}).to_json()["nodes"]
     assert {n["label"] for n in only_default.values()} == {"nginx-sts-0", "nginx-sts-1"}

@@ -123,7 +123,11 @@ def _kubernetes(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
 
 def _pod(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
     _kubernetes(s, n, sc)
-    s["labelMinor"] = pluralize(n, "container", "container", "containers")
+    c = count_children(n, "container")
+    if c == 0:
+        # No container seen (no Docker on its host, e.g. containerd): our probe's pod spec says how many.
+        c = len(ids.split_list(n.latest.get("kubernetes_containers") or ""))
+    s["labelMinor"] = f"{c} {'container' if c == 1 else 'containers'}"
 
 
 def _pod_group(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
