@@ -18,6 +18,7 @@ Pinned queries are ANDed (`matches_all`). A query that does not parse raises Que
 """
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +41,13 @@ def slugify(label: str) -> str:
 
 
 def _regexp(expr: str) -> "re.Pattern[str]":
-    try:
-        return re.compile(expr, re.IGNORECASE)
-    except re.error:
-        return re.compile(re.escape(expr), re.IGNORECASE)
+    # Not a valid regexp (or one Python warns will change meaning, like "[["): the literal text.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            return re.compile(expr, re.IGNORECASE)
+        except (re.error, FutureWarning):
+            return re.compile(re.escape(expr), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
