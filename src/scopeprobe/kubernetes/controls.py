@@ -16,24 +16,14 @@ from scopecore.report import TopologyKind, ids
 from scopeprobe.controls import Controls, Pipes
 
 from . import keys as k
+from . import nodes
 from .informer import Obj
 from .reporter import KubernetesReporter
+from .resources import BY_TOPOLOGY, RESOURCES
 
 K = TopologyKind
 Reply = dict[str, Any]
-_TAG_KINDS = {ids.POD: K.POD, ids.SERVICE: K.SERVICE, ids.DEPLOYMENT: K.DEPLOYMENT, ids.REPLICA_SET: K.REPLICA_SET,
-              ids.DAEMON_SET: K.DAEMON_SET, ids.STATEFUL_SET: K.STATEFUL_SET, ids.CRON_JOB: K.CRON_JOB,
-              ids.JOB: K.JOB, ids.NAMESPACE: K.NAMESPACE, ids.PERSISTENT_VOLUME: K.PERSISTENT_VOLUME,
-              ids.PERSISTENT_VOLUME_CLAIM: K.PERSISTENT_VOLUME_CLAIM, ids.STORAGE_CLASS: K.STORAGE_CLASS}
-
-
-# resource -> (apiVersion, kind)
-_KINDS = {"pods": ("v1", "Pod"), "services": ("v1", "Service"), "namespaces": ("v1", "Namespace"),
-          "nodes": ("v1", "Node"), "persistentvolumes": ("v1", "PersistentVolume"),
-          "persistentvolumeclaims": ("v1", "PersistentVolumeClaim"), "deployments": ("apps/v1", "Deployment"),
-          "replicasets": ("apps/v1", "ReplicaSet"), "daemonsets": ("apps/v1", "DaemonSet"),
-          "statefulsets": ("apps/v1", "StatefulSet"), "jobs": ("batch/v1", "Job"), "cronjobs": ("batch/v1", "CronJob"),
-          "storageclasses": ("storage.k8s.io/v1", "StorageClass")}
+_TAG_KINDS = {tag: kind for kind, tag in nodes.TAGS.items()}
 
 
 class _LogPipe:
@@ -75,18 +65,18 @@ class KubernetesControls:
                                  (k.DESCRIBE, self.describe), (k.CORDON, self.cordon), (k.UNCORDON, self.uncordon)):
             controls.register(control, handler)
 
-    def _find(self, node_id: str) -> tuple[TopologyKind, str, Obj] | None:
+    def _find(self, node_id: str) -> tuple[TopologyKind, Obj] | None:
         parts = ids.split_tagged(node_id)
         kind = _TAG_KINDS.get(parts[1]) if parts is not None else None
         found = self.reporter.find(kind, node_id) if kind is not None else None
-        return (kind, *found) if kind is not None and found is not None else None
+        return (kind, found) if kind is not None and found is not None else None
 
     async def get_logs(self, node_id: str, args: Mapping[str, Any], pipes: Pipes) -> Reply:
         """A pipe streaming the pod's containers' logs (prefixed by container when there are several)."""
         found = self._find(node_id)
         if found is None or found[0] is not K.POD:
             return {"error": f"no pod {node_id!r} known to this probe"}
-        pod = found[2]
+        pod = found[1]
         meta = pod.get("metadata") or {}
         containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or ()]
         tail = args.get("tail")
@@ -127,7 +117,7 @@ class KubernetesControls:
         found = self._find(node_id)
         if found is None or found[0] is not K.POD:
             return {"error": f"no pod {node_id!r} known to this probe"}
-        meta = found[2].get("metadata") or {}
+        meta = found[1].get("metadata") or {}
         try:
             await asyncio.to_thread(self.core.delete_namespaced_pod, meta["name"], meta["namespace"])
         except ApiException as e:
@@ -146,7 +136,7 @@ class KubernetesControls:
         found = self._find(node_id)
         if found is None or found[0] not in (K.DEPLOYMENT, K.STATEFUL_SET):
             return {"error": f"no deployment or stateful set {node_id!r} known to this probe"}
-        kind, _resource, o = found
+        kind, o = found
         meta = o.get("metadata") or {}
         read, patch = ((self.apps.read_namespaced_deployment_scale, self.apps.patch_namespaced_deployment_scale)
                        if kind is K.DEPLOYMENT else
@@ -162,12 +152,12 @@ class KubernetesControls:
     async def describe(self, node_id: str, args: Mapping[str, Any], pipes: Pipes) -> Reply:
         """The object as the API server has it, in YAML, on a pipe (as Scope's describe)."""
         found = self._find(node_id)
-        resource, obj = (found[1], found[2]) if found is not None else ("nodes", self.reporter.node_object(node_id))
+        res, obj = ((BY_TOPOLOGY[found[0]], found[1]) if found is not None
+                    else (RESOURCES["nodes"], self.reporter.node_object(node_id)))
         if obj is None:
             return {"error": f"no Kubernetes object {node_id!r} known to this probe"}
         # Objects from a list carry no kind (those from watch events do): say it first, as kubectl get -o yaml.
-        api_version, kind = _KINDS[resource]
-        text = yaml.safe_dump({"apiVersion": api_version, "kind": kind, **obj}, sort_keys=False,
+        text = yaml.safe_dump({"apiVersion": res.api_version, "kind": res.kind, **obj}, sort_keys=False,
                               default_flow_style=False)
         pipe_id = pipes.new_id()
         pipes.ends[pipe_id] = _LogPipe()

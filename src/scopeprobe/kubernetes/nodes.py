@@ -212,7 +212,8 @@ def volume(kind: TopologyKind, o: Obj, now: int) -> Node:
 
 
 def host_facts(o: Obj, host_id: str, now: int, probe_id: str = "") -> Node:
-    """A Kubernetes node's facts on its host node: addresses, capacity, allocatable, node info, cordoned."""
+    """A Kubernetes node's facts on its host node: addresses, capacity, allocatable, node info, cordoned. With
+    `probe_id` (the probe on that node), its cordon or uncordon control too."""
     spec, status = o.get("spec") or {}, o.get("status") or {}
     latest = {k.NODE_NAME: meta(o).get("name") or "", k.UNSCHEDULABLE: str(bool(spec.get("unschedulable"))).lower()}
     for a in status.get("addresses") or ():
@@ -225,4 +226,5 @@ def host_facts(o: Obj, host_id: str, now: int, probe_id: str = "") -> Node:
             latest[f"{k.NODE_PREFIX}{key}"] = str(v)
     if probe_id:
         latest[k.CONTROL_PROBE_ID] = probe_id
+        latest[k.ACTIVE_CONTROLS] = k.UNCORDON if spec.get("unschedulable") else k.CORDON
     return Node(ids.host(host_id), K.HOST.value, latest=LatestMap.of({a: b for a, b in latest.items() if b}, now))

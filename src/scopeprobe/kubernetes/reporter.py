@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 
 from kubernetes import client
 
-from scopecore.report import LatestMap, Node, Report, ReportBuilder, TopologyKind, ids
+from scopecore.report import Report, ReportBuilder, TopologyKind, ids
 
-from . import keys as k
 from . import nodes
 from .config import Role
-from .informer import Informer, Obj
+from .informer import Informer, Obj, key_of
+from .resources import BY_TOPOLOGY, RESOURCES
 from .topologies import HOST, TOPOLOGIES
 
 log = logging.getLogger("scopeprobe.kubernetes")
@@ -31,29 +31,9 @@ _DEBOUNCE = 0.1  # a burst of events (a relist, a rollout) becomes one shortcut 
 _TOMBSTONE_SECONDS = 60.0
 
 
-# resource -> (API class, list method, cluster-wide only?)
-_RESOURCES: dict[str, tuple[type, str, bool]] = {
-    "pods": (client.CoreV1Api, "list_pod_for_all_namespaces", False),
-    "nodes": (client.CoreV1Api, "list_node", False),
-    "services": (client.CoreV1Api, "list_service_for_all_namespaces", True),
-    "endpoints": (client.CoreV1Api, "list_endpoints_for_all_namespaces", True),
-    "deployments": (client.AppsV1Api, "list_deployment_for_all_namespaces", True),
-    "replicasets": (client.AppsV1Api, "list_replica_set_for_all_namespaces", True),
-    "daemonsets": (client.AppsV1Api, "list_daemon_set_for_all_namespaces", True),
-    "statefulsets": (client.AppsV1Api, "list_stateful_set_for_all_namespaces", True),
-    "jobs": (client.BatchV1Api, "list_job_for_all_namespaces", True),
-    "cronjobs": (client.BatchV1Api, "list_cron_job_for_all_namespaces", True),
-    "namespaces": (client.CoreV1Api, "list_namespace", True),
-    "persistentvolumes": (client.CoreV1Api, "list_persistent_volume", True),
-    "persistentvolumeclaims": (client.CoreV1Api, "list_persistent_volume_claim_for_all_namespaces", True),
-    "storageclasses": (client.StorageV1Api, "list_storage_class", True),
-}
-_CONTROLLERS = {"deployments": K.DEPLOYMENT, "replicasets": K.REPLICA_SET, "daemonsets": K.DAEMON_SET,
-                "statefulsets": K.STATEFUL_SET, "jobs": K.JOB, "cronjobs": K.CRON_JOB}
-_VOLUMES = {"persistentvolumes": K.PERSISTENT_VOLUME, "persistentvolumeclaims": K.PERSISTENT_VOLUME_CLAIM,
-            "storageclasses": K.STORAGE_CLASS}
-
-_KINDS = {"pods": K.POD, "services": K.SERVICE, "namespaces": K.NAMESPACE, **_CONTROLLERS, **_VOLUMES}
+# How the report builds each kind's nodes.
+_CONTROLLERS = (K.DEPLOYMENT, K.REPLICA_SET, K.DAEMON_SET, K.STATEFUL_SET, K.JOB, K.CRON_JOB)
+_VOLUMES = (K.PERSISTENT_VOLUME, K.PERSISTENT_VOLUME_CLAIM, K.STORAGE_CLASS)
 
 
 class KubernetesReporter:
@@ -65,14 +45,15 @@ class KubernetesReporter:
         self.probe_id = probe_id
         self._on_shortcut = on_shortcut
         self.informers: dict[str, Informer] = {}
-        for name, (api_class, method, cluster_only) in _RESOURCES.items():
-            if cluster_only and role is Role.HOST:
+        for name, res in RESOURCES.items():
+            if res.cluster_only and role is Role.HOST:
                 continue
             selectors = {}
             if role is Role.HOST:  # only what is on this node
                 selectors["field_selector"] = (f"spec.nodeName={node_name}" if name == "pods"
                                                else f"metadata.name={node_name}")
-            self.informers[name] = Informer(name, getattr(api_class(api), method), self._event, selectors=selectors)
+            list_fn = getattr(getattr(client, res.api)(api), res.list_method)
+            self.informers[name] = Informer(name, list_fn, self._event, selectors=selectors)
         self._generation = 0
         self._tombstones: dict[str, tuple[float, TopologyKind, Obj]] = {}  # node ID -> (deleted at, kind, last)
         self._built: tuple[int, Report] | None = None
@@ -106,7 +87,7 @@ class KubernetesReporter:
         return {name: inf.error for name, inf in self.informers.items() if inf.error}
 
     def _event(self, resource: str, event: str, o: Obj) -> None:
-        kind = _KINDS.get(resource)
+        kind = RESOURCES[resource].topology
         if kind is not None and event in ("ADDED", "DELETED"):
             nid = nodes.node_id(kind, o)
             if event == "DELETED":
@@ -131,15 +112,13 @@ class KubernetesReporter:
 
     # --- lookups for controls ---
 
-    def find(self, kind: TopologyKind, node_id: str) -> tuple[str, Obj] | None:
-        """(resource, object) of a report node ID, or None."""
-        names = {v: n for n, v in _KINDS.items()}
-        inf = self.informers.get(names.get(kind, ""))
-        if inf is None:
-            return None
-        for o in inf.objects():
+    def find(self, kind: TopologyKind, node_id: str) -> Obj | None:
+        """The object shown as a report node, or None."""
+        res = BY_TOPOLOGY.get(kind)
+        inf = self.informers.get(res.plural) if res is not None else None
+        for o in inf.objects() if inf is not None else ():
             if nodes.node_id(kind, o) == node_id:
-                return names[kind], o
+                return o
         return None
 
     def node_object(self, host_node_id: str) -> Obj | None:
@@ -175,25 +154,24 @@ class KubernetesReporter:
         services = self._objects("services")
         for o in self._objects("pods"):
             b.add(K.POD, nodes.pod(o, now, parents=self._pod_parents(o, by_uid, services), probe_id=pod_probe))
-        endpoints = {nodes.meta(e).get("namespace", "") + "/" + nodes.meta(e).get("name", ""): e
-                     for e in self._objects("endpoints")}
+        endpoints = self.informers.get("endpoints")  # an Endpoints object is named as its service
         for o in services:
-            key = nodes.meta(o).get("namespace", "") + "/" + nodes.meta(o).get("name", "")
-            b.add(K.SERVICE, nodes.service(o, now, endpoints.get(key), probe_id=cluster_probe))
+            b.add(K.SERVICE, nodes.service(o, now, endpoints.get(key_of(o)) if endpoints is not None else None,
+                                           probe_id=cluster_probe))
         b.merge(Report(dns=nodes.service_names(services)))
-        for name, kind in _CONTROLLERS.items():
-            for o in self._objects(name):
+        for kind in _CONTROLLERS:
+            for o in self._objects(BY_TOPOLOGY[kind].plural):
                 parents = _group(nodes.owner_ids(o))
                 b.add(kind, nodes.controller(kind, o, now, parents=parents, probe_id=cluster_probe))
         for o in self._objects("namespaces"):
             b.add(K.NAMESPACE, nodes.namespace(o, now))
-        for name, kind in _VOLUMES.items():
-            for o in self._objects(name):
+        for kind in _VOLUMES:
+            for o in self._objects(BY_TOPOLOGY[kind].plural):
                 b.add(kind, nodes.volume(kind, o, now))
         for o in self._objects("nodes"):
             name = nodes.meta(o).get("name", "")
             mine = name == self.node_name and self.role is not Role.CLUSTER
-            b.add(K.HOST, self._host_node(o, name, now, mine))
+            b.add(K.HOST, nodes.host_facts(o, self._host_of(name), now, self.probe_id if mine else ""))
             if mine:
                 b.describe(K.HOST, HOST)
         expired = time.monotonic() - _TOMBSTONE_SECONDS
@@ -206,13 +184,6 @@ class KubernetesReporter:
         if not shortcut:
             self._built = (generation, report)
         return report
-
-    def _host_node(self, o: Obj, name: str, now: int, mine: bool) -> Node:
-        node = nodes.host_facts(o, self._host_of(name), now, self.probe_id if mine else "")
-        if not mine:
-            return node
-        control = k.UNCORDON if (o.get("spec") or {}).get("unschedulable") else k.CORDON
-        return node.merge(Node(node.id, node.topology, latest=LatestMap.of({k.ACTIVE_CONTROLS: control}, now)))
 
     def _pod_parents(self, o: Obj, by_uid: dict[str, Obj], services: list[Obj]) -> dict[str, set[str]]:
         found = list(nodes.owner_ids(o))
