@@ -32,6 +32,7 @@ from scopecore.report.delta import delta
 from scopeprobe import topologies
 from scopeprobe.conntrack import Flow, NotSupported, direction_index
 from scopeprobe.controls import Controls, Pipes, host_controls
+from scopeprobe.docker_host import docker_host, socket_missing
 from scopeprobe.ebpf import NotSupported as EbpfNotSupported
 from scopeprobe.ebpf import Tracker as EbpfTracker
 from scopeprobe.hostinfo import DiskUsage, HostSampler, read_disk_usage, read_host_facts
@@ -308,9 +309,8 @@ class Probe:
             self.sources["docker"] = {"live": False, "reason": "turned off (--no-docker)"}
             return
         self._docker_looked = time.monotonic()
-        # The docker CLI's discovery (docker/client.py): $DOCKER_HOST, else the default socket.
-        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        if host.startswith("unix://") and not os.path.exists(host.removeprefix("unix://")):
+        host = docker_host()
+        if socket_missing(host):
             self.sources["docker"] = {"live": False, "reason": f"no Docker daemon at {host}"}
             return
         from scopeprobe.docker_link import DockerLink

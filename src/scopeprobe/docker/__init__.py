@@ -7,7 +7,8 @@ container metrics read from cgroups, the container controls with their pipes, an
     docker_host(env)                   where the docker CLI would look for the daemon
 """
 
-from .client import DEFAULT_HOST, docker_host
+from scopeprobe.docker_host import DEFAULT_HOST, docker_host
+
 from .controls import CONTROLS, LogsOptions, logs_options
 from .errors import ContainerNotFound, DockerError, DockerUnavailable
 from .nodes import NetworkContext, NodeOptions

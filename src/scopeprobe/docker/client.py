@@ -17,9 +17,10 @@ from typing import Any, Protocol, TypeVar
 import docker.errors  # type: ignore[import-untyped]
 import docker.utils  # type: ignore[import-untyped]
 
+from scopeprobe.docker_host import DEFAULT_HOST
+
 from .errors import ContainerNotFound, DockerError, DockerUnavailable
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
 STOP_TIMEOUT = 10  # seconds before SIGKILL, as Scope's stop and restart controls
 # Scope's exec command: the root user's login shell if the image can say which, else /bin/sh.
 EXEC_SHELL = ["/bin/sh", "-c",
@@ -36,12 +37,6 @@ class Stream(Protocol[T_co]):
     def __iter__(self) -> Iterator[T_co]: ...
 
     def close(self) -> None: ...
-
-
-def docker_host(env: Mapping[str, str] | None = None) -> str:
-    """The daemon address the docker CLI would use: $DOCKER_HOST, else unix:///var/run/docker.sock."""
-    env = os.environ if env is None else env
-    return env.get("DOCKER_HOST") or DEFAULT_HOST
 
 
 def _call(fn: Callable[[], T]) -> T:
