@@ -2,7 +2,7 @@
 
 One headless Chromium per session: Playwright's sync API runs an event loop of its own, so a second one cannot
 start while the first lives, and the UI tests and the UI benchmark would each want one. It is the Debian
-Chromium (never `playwright install`: its CDN is unreachable), with no GPU flags (WebGL via SwiftShader).
+Chromium (never Playwright's own browser download: its CDN is unreachable), with no GPU flags (WebGL via SwiftShader).
 """
 
 import os
@@ -22,7 +22,7 @@ def chromium() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("needs python playwright (pip install playwright; never `playwright install`)")
+        pytest.skip("needs python playwright (pip install playwright; its browser download is not needed)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser

@@ -1,4 +1,4 @@
-"""Fixtures of the UI tests: the built bundle, a headless Chromium (the Debian one, never `playwright install`), a
+"""Fixtures of the UI tests: the built bundle, a headless Chromium (the Debian one, never Playwright's own download), a
 real app with a real probe of this host, and for the Docker tests the same with a private dockerd and demo
 containers. Everything is skipped with the reason when chromium, node, root or dockerd is missing."""
 

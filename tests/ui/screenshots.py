@@ -11,6 +11,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +47,21 @@ def shoot(page: Any, out: Path, name: str) -> None:
     print("wrote", out / f"{name}.png")
 
 
-def take(scope: Scope, out: Path) -> None:
+@contextmanager
+def _page() -> Iterator[Any]:
+    """A 1440x860 page of a headless Chromium, closed after."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": 1440, "height": 860})
         page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            browser.close()
 
+
+def take(scope: Scope, out: Path) -> None:
+    with _page() as page:
         # The map: containers and their connections, sized by CPU.
         wait_live(page, scope, "containers?size=docker_cpu_total_usage")
         page.wait_for_function("scope.visible.nodes.size >= 4")
@@ -112,7 +123,7 @@ def take(scope: Scope, out: Path) -> None:
         page.locator("[data-test=dock-tab] .tab-close").click()
 
         # Tablet width: panels are drawers; the details drawer open.
-        tablet = browser.new_page(viewport={"width": 768, "height": 1024})
+        tablet = page.context.browser.new_page(viewport={"width": 768, "height": 1024})
         wait_live(tablet, scope, "containers")
         tablet.wait_for_function("scope.visible.nodes.size >= 4")
         settle(tablet)
@@ -121,15 +132,10 @@ def take(scope: Scope, out: Path) -> None:
         expect(tablet.locator("[data-test=details] [data-section=metrics]")).to_be_visible()
         tablet.wait_for_timeout(1000)
         shoot(tablet, out, "tablet")
-        browser.close()
 
 
 def take_kubernetes(scope: Scope, out: Path) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1440, "height": 860})
-        page.set_default_timeout(30_000)
-
+    with _page() as page:
         # The Pods view as a table (state, IP, namespace), a stateful set's pod in the details: its labels and
         # the controller and service it belongs to.
         wait_live(page, scope, "pods?mode=table")
@@ -138,7 +144,6 @@ def take_kubernetes(scope: Scope, out: Path) -> None:
         expect(page.locator("[data-test=details] [data-section=parents]")).to_contain_text("nginx-sts-web")
         settle(page)
         shoot(page, out, "pods")
-        browser.close()
 
 
 def docker_shots(out: Path) -> None:
