@@ -252,7 +252,7 @@ class Probe:
             if self.docker is not None:
                 await self.docker.reporter.stop()
             if self.kubernetes is not None:
-                self.kubernetes.stop()
+                await asyncio.to_thread(self.kubernetes.stop)
             if self.ebpf is not None:
                 await asyncio.to_thread(self.ebpf.close)
 
@@ -266,7 +266,7 @@ class Probe:
             return await asyncio.to_thread(self.spy, ([], []), None, extra)
         finally:
             if self.kubernetes is not None:
-                self.kubernetes.stop()
+                await asyncio.to_thread(self.kubernetes.stop)
 
     async def _start_ebpf(self) -> None:
         """The eBPF tracker first: every connection with its bytes; without it, conntrack then /proc."""

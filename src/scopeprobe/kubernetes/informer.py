@@ -64,8 +64,9 @@ class Informer:
                 resp.shutdown()
 
     def join(self, timeout: float) -> None:
-        """Wait for the thread."""
-        self._thread.join(timeout)
+        """Wait for the thread (if it was started)."""
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
 
     def objects(self) -> list[Obj]:
         """A snapshot of the store."""
@@ -132,6 +133,10 @@ class Informer:
                              timeout_seconds=_WATCH_SECONDS, _preload_content=False, **self._selectors)
         self._response = resp
         try:
+            # stop() sets the flag, then shuts the stream it sees: a stop that came while this request was in
+            # flight saw none, so look again now that the stream is published.
+            if self._stop.is_set():
+                return version
             for line in iter_resp_lines(resp):
                 if self._stop.is_set():
                     break

@@ -69,12 +69,17 @@ class KubernetesReporter:
             inf.start()
         self._publisher.start()
 
-    def stop(self) -> None:
-        """Stop watching (threads end at their next event; they are daemons)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching, and wait (up to `timeout` s) until no request of ours is in flight."""
         self._stop.set()
         self._changed.set()
         for inf in self.informers.values():
             inf.stop()
+        deadline = time.monotonic() + timeout
+        for inf in self.informers.values():
+            inf.join(max(0.0, deadline - time.monotonic()))
+        if self._publisher.is_alive():
+            self._publisher.join(max(0.0, deadline - time.monotonic()))
 
     def wait_synced(self, timeout: float) -> bool:
         """True once every informer has listed once."""
