@@ -27,7 +27,9 @@ class EdgeCounts(NamedTuple):
         """Field-wise max: the join for one sample key seen with two values (never a sum)."""
         if self == other:
             return self
-        return EdgeCounts(*(a if a >= b else b for a, b in zip(self, other, strict=True)))
+        joined = EdgeCounts(*(a if a >= b else b for a, b in zip(self, other, strict=True)))
+        # A side itself when it covers the other, so that merging what is known allocates nothing upstream.
+        return self if joined == self else other if joined == other else joined
 
     def plus(self, other: "EdgeCounts") -> "EdgeCounts":
         """Field-wise sum, for totals at render time."""

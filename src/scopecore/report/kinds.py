@@ -30,6 +30,10 @@ class TopologyKind(Enum):
     ECS_SERVICE = "ecs_service"
     SWARM_SERVICE = "swarm_service"
 
+    # Members are singletons compared by identity; Enum's own __hash__ (hash of the name, in Python) is a
+    # tenth of a report merge, whose maps are keyed by kind.
+    __hash__ = object.__hash__
+
     @property
     def field(self) -> str:
         """The report's wire key for this topology, e.g. `ContainerImage`."""

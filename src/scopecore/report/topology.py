@@ -3,9 +3,8 @@
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import field, replace
 
-from ._maps import merge_maps
 from ._value import value
-from .node import Node, _max_str
+from .node import Node, _max_str, merge_node_maps, merge_node_maps_all
 from .templates import Control, MetadataTemplate, MetricTemplate, T, TableTemplate, merge_picked, pick
 
 
@@ -16,10 +15,6 @@ def _covered(mine: Mapping[str, T], theirs: Mapping[str, T]) -> bool:
         if o is None or pick(o, v) is not o:
             return False
     return True
-
-
-def _merge_node(a: Node, b: Node) -> Node:
-    return a.merge(b)
 
 
 @value
@@ -46,11 +41,17 @@ class Topology:
         labels a non-empty value beats an empty one (Scope: first non-empty), and the greater of two wins."""
         if other is self:
             return self
+        nodes = merge_node_maps(self.nodes, other.nodes)
+        # Usually both sides show their nodes alike (reports of one probe, or of one version of it): one side's
+        # templates then stand for both, and that side is kept if the other brings no node news either.
         for a, b in ((self, other), (other, self)):
-            if not b.nodes and b.is_metadata_of(a):
-                return a
+            if b.is_metadata_of(a):
+                if nodes is a.nodes:
+                    return a
+                return Topology(nodes, a.shape, a.tag, a.label, a.label_plural, a.controls, a.metadata_templates,
+                                a.metric_templates, a.table_templates)
         return Topology(
-            nodes=merge_maps(self.nodes, other.nodes, _merge_node),
+            nodes=nodes,
             shape=_max_str(self.shape, other.shape),
             tag=_max_str(self.tag, other.tag),
             label=_max_str(self.label, other.label),
@@ -68,10 +69,10 @@ class Topology:
             and self.tag <= other.tag
             and self.label <= other.label
             and self.label_plural <= other.label_plural
-            and _covered(self.controls, other.controls)
-            and _covered(self.metadata_templates, other.metadata_templates)
-            and _covered(self.metric_templates, other.metric_templates)
-            and _covered(self.table_templates, other.table_templates)
+            and (not self.controls or _covered(self.controls, other.controls))
+            and (not self.metadata_templates or _covered(self.metadata_templates, other.metadata_templates))
+            and (not self.metric_templates or _covered(self.metric_templates, other.metric_templates))
+            and (not self.table_templates or _covered(self.table_templates, other.table_templates))
         )
 
     @staticmethod
@@ -83,19 +84,15 @@ class Topology:
         if len(topos) == 1:
             return topos[0]
         topos.sort(key=lambda t: len(t.nodes), reverse=True)
-        nodes = dict(topos[0].nodes)
+        nodes = merge_node_maps_all([t.nodes for t in topos])
         head = replace(topos[0], nodes={})
         for t in topos[1:]:
-            get = nodes.get
-            for k, n in t.nodes.items():
-                cur = get(k)
-                nodes[k] = n if cur is None else cur.merge(n)
             head = head.merge(replace(t, nodes={}))
         return replace(head, nodes=nodes)
 
     def with_node(self, node: Node) -> "Topology":
         """With node joined in under its ID."""
-        return replace(self, nodes=merge_maps(self.nodes, {node.id: node}, _merge_node))
+        return replace(self, nodes=merge_node_maps(self.nodes, {node.id: node}))
 
     def with_nodes(self, nodes: Mapping[str, Node]) -> "Topology":
         """With the nodes replaced (render time)."""
