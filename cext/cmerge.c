@@ -119,6 +119,43 @@ fail:
     return NULL;
 }
 
+/* An exact int as a long long: 1 if it fits (timestamps in ns do), 0 if not. */
+static inline int
+as_ll(PyObject *o, long long *out)
+{
+#if PY_VERSION_HEX < 0x030C0000 && PyLong_SHIFT == 30
+    /* CPython 3.11's layout (cpython/longintrepr.h: the sign and digit count in ob_size), read inline: this is
+     * what PyLong_AsLongLongAndOverflow does, without the call and the generality that cost a tenth of a merge. */
+    Py_ssize_t n = Py_SIZE(o);
+    const digit *d = ((PyLongObject *)o)->ob_digit;
+    unsigned long long v;
+    switch (n < 0 ? -n : n) {
+    case 0:
+        v = 0;
+        break;
+    case 1:
+        v = d[0];
+        break;
+    case 2:
+        v = d[0] | (unsigned long long)d[1] << 30;
+        break;
+    case 3:
+        if (d[2] >= 4)  /* 2^62 or more: left to the general path */
+            return 0;
+        v = d[0] | (unsigned long long)d[1] << 30 | (unsigned long long)d[2] << 60;
+        break;
+    default:
+        return 0;
+    }
+    *out = n < 0 ? -(long long)v : (long long)v;
+    return 1;
+#else
+    int overflow;
+    *out = PyLong_AsLongLongAndOverflow(o, &overflow);
+    return !overflow;
+#endif
+}
+
 /* Entries of a latest map are (int ns, str value) tuples ordered by time, then value. 1 if a > b, 0 if not,
  * -1 on error. Other shapes (the decoder never makes them) are compared as Python compares tuples. */
 static int
@@ -126,18 +163,14 @@ entry_gt(PyObject *a, PyObject *b)
 {
     if (PyTuple_CheckExact(a) && PyTuple_CheckExact(b) && PyTuple_GET_SIZE(a) == 2 && PyTuple_GET_SIZE(b) == 2) {
         PyObject *ta = PyTuple_GET_ITEM(a, 0), *tb = PyTuple_GET_ITEM(b, 0);
-        if (PyLong_CheckExact(ta) && PyLong_CheckExact(tb)) {
-            int overflow_a, overflow_b;
-            long long x = PyLong_AsLongLongAndOverflow(ta, &overflow_a);
-            long long y = PyLong_AsLongLongAndOverflow(tb, &overflow_b);
-            if (!overflow_a && !overflow_b) {
-                if (x != y)
-                    return x > y;
-                PyObject *va = PyTuple_GET_ITEM(a, 1), *vb = PyTuple_GET_ITEM(b, 1);
-                if (va == vb)
-                    return 0;
-                return PyObject_RichCompareBool(va, vb, Py_GT);
-            }
+        long long x, y;
+        if (PyLong_CheckExact(ta) && PyLong_CheckExact(tb) && as_ll(ta, &x) && as_ll(tb, &y)) {
+            if (x != y)
+                return x > y;
+            PyObject *va = PyTuple_GET_ITEM(a, 1), *vb = PyTuple_GET_ITEM(b, 1);
+            if (va == vb)
+                return 0;
+            return PyObject_RichCompareBool(va, vb, Py_GT);
         }
     }
     return PyObject_RichCompareBool(a, b, Py_GT);
@@ -250,12 +283,9 @@ float_field(PyObject *o, Py_ssize_t off, double *out)
 static int
 lt(PyObject *a, PyObject *b)
 {
-    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
-        int oa, ob;
-        long long x = PyLong_AsLongLongAndOverflow(a, &oa), y = PyLong_AsLongLongAndOverflow(b, &ob);
-        if (!oa && !ob)
-            return x < y;
-    }
+    long long x, y;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && as_ll(a, &x) && as_ll(b, &y))
+        return x < y;
     return PyObject_RichCompareBool(a, b, Py_LT);
 }
 
@@ -266,12 +296,9 @@ eq(PyObject *a, PyObject *b)
         return 1;  /* identity first, as Python's containers compare (a NaN equals itself) */
     if (PyFloat_CheckExact(a) && PyFloat_CheckExact(b))
         return PyFloat_AS_DOUBLE(a) == PyFloat_AS_DOUBLE(b);
-    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
-        int oa, ob;
-        long long x = PyLong_AsLongLongAndOverflow(a, &oa), y = PyLong_AsLongLongAndOverflow(b, &ob);
-        if (!oa && !ob)
-            return x == y;
-    }
+    long long x, y;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && as_ll(a, &x) && as_ll(b, &y))
+        return x == y;
     return PyObject_RichCompareBool(a, b, Py_EQ);
 }
 

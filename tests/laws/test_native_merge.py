@@ -106,12 +106,30 @@ def test_metric_samples(pair: tuple[Metric, Metric]) -> None:
     assert _equal_or_both_nan(got.min, want.min) and _equal_or_both_nan(got.max, want.max)
 
 
-@given(st.integers(min_value=2**63 - 2, max_value=2**65), st.integers(min_value=2**63 - 2, max_value=2**65),
-       NODE_IDS, NODE_IDS)
-def test_latest_beyond_64_bits(t1: int, t2: int, v1: str, v2: str) -> None:
+# Any int; most often three 30-bit digits (where times in ns are), and the edges of digits and of 64 bits: the C
+# code reads small ints inline.
+wide_ints = st.one_of(
+    st.integers(min_value=2**59, max_value=2**62 + 2**30),
+    st.integers(min_value=-(2**66), max_value=2**66),
+    st.sampled_from([0, 1, -1, 2**30 - 1, 2**30, 2**60 - 1, 2**60, 2**62 - 1, 2**62, -(2**62), 2**63 - 1, 2**63,
+                     -(2**63), 2**64]),
+)
+
+
+@given(wide_ints, wide_ints, NODE_IDS, NODE_IDS)
+def test_latest_times_of_any_size(t1: int, t2: int, v1: str, v2: str) -> None:
     a = Node("n", "process", latest=LatestMap({"k": (t1, v1), "j": (1, "x")}))
     b = Node("n", "process", latest=LatestMap({"k": (t2, v2)}))
     assert cmerge.node_merge(a, b) == py_merge(a, b)
+
+
+@given(st.lists(wide_ints, min_size=1, max_size=4, unique=True), st.lists(wide_ints, min_size=1, max_size=4,
+                                                                          unique=True))
+def test_sample_times_of_any_size(t1: list[int], t2: list[int]) -> None:
+    a, b = (_with_metric(Metric.of((t, 1.0) for t in ts)) for ts in (t1, t2))
+    assert cmerge.node_merge(a, b) == py_merge(a, b)
+    run = _with_metric(Metric.of((t, 1.0) for t in sorted(t1)[1:])) if len(t1) > 1 else b
+    assert cmerge.node_merge(a, run) == py_merge(a, run)
 
 
 def test_other_mapping_types_go_to_python() -> None:

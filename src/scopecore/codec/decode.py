@@ -7,7 +7,7 @@ Reads what Scope 1.13 probes send and its app returns, including the legacy node
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from ..errors import DecodeError
 from ..report.dns import DNSRecord
@@ -24,6 +24,23 @@ from .times import GO_ZERO, TimeFormatError, parse_go_binary, parse_rfc3339
 
 _NO_SETS = Sets.empty()
 _REPORT_SCALARS = {"TS", "DNS", "Sampling", "Window", "Shortcut", "Plugins", "ID"}
+
+
+# Templates and controls are the same in every report of a probe (of one version): decoded once here, reports
+# share them, and merges compare them by identity instead of field by field. Bounded, since any peer can send
+# templates: when full it starts over.
+_SHARED: dict[Any, Any] = {}
+_SHARED_MAX = 4096
+H = TypeVar("H", Control, MetadataTemplate, MetricTemplate, TableTemplate)
+
+
+def _shared(value: H) -> H:
+    got: H | None = _SHARED.get(value)
+    if got is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[value] = got = value
+    return got
 
 
 def _kind(v: object) -> str:
@@ -239,34 +256,34 @@ class _Decoder:
 
     def control(self, key: str, v: object, path: str) -> Control:
         d = self.obj(v, path)
-        return Control(
+        return _shared(Control(
             id=self.opt_string(d, "id", path) or key,
             human=self.opt_string(d, "human", path),
             icon=self.opt_string(d, "icon", path),
             confirmation=self.opt_string(d, "confirmation", path),
             rank=self.integer(d.get("rank") or 0, _in(path, "rank")),
-        )
+        ))
 
     def metadata_template(self, key: str, v: object, path: str) -> MetadataTemplate:
         d = self.obj(v, path)
-        return MetadataTemplate(
+        return _shared(MetadataTemplate(
             id=self.opt_string(d, "id", path) or key,
             label=self.opt_string(d, "label", path),
             truncate=self.integer(d.get("truncate") or 0, _in(path, "truncate")),
             datatype=self.opt_string(d, "dataType", path),
             priority=self.number(d.get("priority") or 0, _in(path, "priority")),
             from_=self.opt_string(d, "from", path),
-        )
+        ))
 
     def metric_template(self, key: str, v: object, path: str) -> MetricTemplate:
         d = self.obj(v, path)
-        return MetricTemplate(
+        return _shared(MetricTemplate(
             id=self.opt_string(d, "id", path) or key,
             label=self.opt_string(d, "label", path),
             format=self.opt_string(d, "format", path),
             group=self.opt_string(d, "group", path),
             priority=self.number(d.get("priority") or 0, _in(path, "priority")),
-        )
+        ))
 
     def table_template(self, key: str, v: object, path: str) -> TableTemplate:
         d = self.obj(v, path)
@@ -279,14 +296,14 @@ class _Decoder:
         rows_path = _in(path, "fixedRows")
         rows = tuple(sorted((k, self.string(x, _at(rows_path, k)))
                             for k, x in self.obj(d.get("fixedRows"), rows_path).items()))
-        return TableTemplate(
+        return _shared(TableTemplate(
             id=self.opt_string(d, "id", path) or key,
             label=self.opt_string(d, "label", path),
             prefix=self.opt_string(d, "prefix", path),
             type=self.opt_string(d, "type", path),
             columns=tuple(columns),
             fixed_rows=rows,
-        )
+        ))
 
     def node(self, nid: str, v: object) -> Node:
         """A node; errors carry paths relative to the node."""
