@@ -139,11 +139,13 @@ def test_parse_endpoint_keeps_the_rest_in_the_port() -> None:
 def test_process_ids_are_scopes(host_id: str, pid: int | str, wire: str) -> None:
     assert ids.process(host_id, pid) == wire
     assert ids.parse_process(wire) == ProcessID(host_id, str(pid))
+    assert ids.process_parts(wire) == (host_id, str(pid))
 
 
 @pytest.mark.parametrize(("wire", "parsed"), [("vm", None), ("", None), ("vm;1;2", ProcessID("vm", "1;2"))])
 def test_parse_process_edges(wire: str, parsed: ProcessID | None) -> None:
     assert ids.parse_process(wire) == parsed
+    assert ids.process_parts(wire) == (tuple(parsed) if parsed is not None else ("", ""))
 
 
 # --- overlay peers, lists ----------------------------------------------------------------------------------

@@ -73,22 +73,21 @@ def _pseudo(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
             s["label"] = pseudo_id
 
 
-def _process(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
-    parts = ids.parse_process(n.id)
-    host, pid = (parts.host, parts.pid) if parts else ("", "")
+def process_labels(n: AnyNode) -> tuple[str, str, str]:
+    """(label, labelMinor, rank) of a process: its name with "host (pid)" below, or its pid if it has no name."""
+    host, pid = ids.process_parts(n.id)
     latest = n.latest.entries
     e = latest.get("name")
     name = e[1] if e is not None else ""
     e = latest.get("docker_container_name")
     cname = e[1] if e is not None else ""
     if name:
-        s["label"] = name
-        s["labelMinor"] = f"{host} ({cname}:{pid})" if cname else f"{host} ({pid})"
-        s["rank"] = name
-    else:
-        s["label"] = pid
-        s["labelMinor"] = f"{host} ({cname})" if cname else host
-        s["rank"] = host
+        return name, f"{host} ({cname}:{pid})" if cname else f"{host} ({pid})", name
+    return pid, f"{host} ({cname})" if cname else host, host
+
+
+def _process(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
+    s["label"], s["labelMinor"], s["rank"] = process_labels(n)
 
 
 def _container(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
@@ -152,13 +151,15 @@ def _swarm_service(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
     s["label"] = n.latest.get("service_name") or ids.parse_tagged(ids.SWARM_SERVICE, n.id) or ""
 
 
-def _host(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
+def host_labels(n: AnyNode) -> tuple[str, str, str]:
+    """(label, labelMinor, rank) of a host: "web" over "example.com" for web.example.com."""
     hostname = ids.parse_tagged(ids.HOST, n.id) or ""
     first, dot, rest = hostname.partition(".")
-    if dot:
-        s["label"], s["labelMinor"], s["rank"] = first, rest, rest
-    else:
-        s["label"] = hostname
+    return (first, rest, rest) if dot else (hostname, "", "")
+
+
+def _host(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
+    s["label"], s["labelMinor"], s["rank"] = host_labels(n)
 
 
 def _overlay(s: Summary, n: AnyNode, sc: "SummaryContext") -> None:
@@ -176,3 +177,6 @@ LABELLERS: dict[str, Labeller | None] = {
     "persistent_volume": _kubernetes, "persistent_volume_claim": _kubernetes, "storage_class": _kubernetes,
     "volume_snapshot": _kubernetes, "volume_snapshot_data": _kubernetes,
 }
+# Labellers that only set (label, labelMinor, rank), as functions of the node returning them: a generated
+# summarizer builds the summary with them in one dict display (summary.py).
+PLAIN_LABELS: dict[str, Callable[[AnyNode], tuple[str, str, str]]] = {"process": process_labels, "host": host_labels}

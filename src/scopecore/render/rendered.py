@@ -1,14 +1,14 @@
 """Rendered: one view of one report, as the API serves it (GET /api/topology/<id>)."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import compress
 from operator import is_not
-from typing import Any
+from typing import Any, cast
 
 from ..report import ids
 from .base import AnyNode, Nodes
 from .censor import NO_CENSOR, Censor
-from .summary import Summary, SummaryContext, summarize
+from .summary import Summary, SummaryContext, summarize, summarize_all
 
 
 class SummaryMemo:
@@ -73,28 +73,28 @@ class Rendered:
                 for k in todo:
                     out.pop(k, None)
             self._previous = None  # do not keep a chain of renders alive
+            censor = self.censor if self.censor else None
             if self._memo is not None:
                 get = self._memo.get
                 for k in todo:
                     s = get(self.nodes[k])
                     if s is not None:
-                        out[k] = self.censor.apply(s) if self.censor else s
+                        out[k] = censor.apply(s) if censor is not None else s
                 self._memo.retain(self.nodes)
             else:
-                summarizer = self.context.summarizer
-                nodes = self.nodes
-                f: Callable[[AnyNode], Summary] | None = None
-                last = None
-                for k in todo:
-                    n = nodes[k]
-                    if n.topology != last:  # views are mostly one topology: look its summarizer up once
-                        last = n.topology
-                        f = summarizer(last)
-                    if f is not None:
-                        s = f(n)
-                        out[k] = self.censor.apply(s) if self.censor else s
+                made = self._summarize(todo)
+                out.update(made if censor is None else ((k, censor.apply(s)) for k, s in made))
             self._summaries = out
         return self._summaries
+
+    def _summarize(self, todo: Iterable[str]) -> Iterator[tuple[str, Summary]]:
+        """(ID, summary) of these nodes that Scope shows, in order."""
+        nodes = self.nodes
+        keys = list(todo)
+        values = list(nodes.values()) if todo is nodes else list(map(nodes.__getitem__, keys))
+        made = summarize_all(values, self.context)
+        shown = compress(zip(keys, made, strict=True), made)  # summaries are never empty: None is a node not shown
+        return cast(Iterator[tuple[str, Summary]], shown)
 
     def summary(self, node_id: str) -> Summary | None:
         """The NodeSummary of one node, or None."""

@@ -60,7 +60,7 @@ class Templates:
                     continue
                 v = e[1]
             else:
-                got = _lookup(n, t)
+                got = metadata_value(n, t)
                 if got is None:
                     continue
                 v = got
@@ -110,7 +110,8 @@ def _metadata_proto(t: MetadataTemplate) -> Row:
     return row
 
 
-def _lookup(n: AnyNode, t: MetadataTemplate) -> str | None:
+def metadata_value(n: AnyNode, t: MetadataTemplate) -> str | None:
+    """The value a metadata template shows for a node (from latest, sets or counters), or None."""
     frm = t.from_
     if frm == "latest":
         return n.latest.get(t.id)

@@ -125,6 +125,13 @@ def parse_process(node_id: str) -> ProcessID | None:
     return ProcessID(host_id, pid) if sep else None
 
 
+def process_parts(node_id: str) -> tuple[str, str]:
+    """(host ID, pid) of a process ID, ("", "") if it is not one: parse_process as a plain tuple, for the
+    per-node paths of big views."""
+    host_id, sep, pid = node_id.partition(DELIM)
+    return (host_id, pid) if sep else ("", "")
+
+
 def overlay(peer_prefix: str, peer_name: str) -> str:
     """Overlay node ID: overlay("docker_peer_", "vm") -> "#docker_peer_vm"."""
     return f"#{peer_prefix}{peer_name}"
