@@ -1,6 +1,6 @@
 """Rendered: one view of one report, as the API serves it (GET /api/topology/<id>)."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from operator import is_not
 from typing import Any, cast
@@ -29,6 +29,25 @@ class SummaryMemo:
         s = summarize(n, self.context)
         self._d[n.id] = (n, s)
         return s
+
+    def get_all(self, nodes: Sequence[AnyNode]) -> list[Summary | None]:
+        """get() of each node; those not summarised before are summarised together (summarize_all's passes)."""
+        d = self._d
+        out: list[Summary | None] = []
+        missed: list[int] = []
+        for i, n in enumerate(nodes):
+            hit = d.get(n.id)
+            if hit is not None and hit[0] is n:
+                out.append(hit[1])
+            else:
+                out.append(None)
+                missed.append(i)
+        if missed:
+            todo = [nodes[i] for i in missed]
+            for i, n, s in zip(missed, todo, summarize_all(todo, self.context), strict=True):
+                out[i] = s
+                d[n.id] = (n, s)
+        return out
 
     def retain(self, keep: Mapping[str, AnyNode]) -> None:
         """Forget summaries of nodes no longer rendered."""
@@ -74,25 +93,19 @@ class Rendered:
                     out.pop(k, None)
             self._previous = None  # do not keep a chain of renders alive
             censor = self.censor if self.censor else None
+            made = self._summarize(todo)
+            out.update(made if censor is None else ((k, censor.apply(s)) for k, s in made))
             if self._memo is not None:
-                get = self._memo.get
-                for k in todo:
-                    s = get(self.nodes[k])
-                    if s is not None:
-                        out[k] = censor.apply(s) if censor is not None else s
                 self._memo.retain(self.nodes)
-            else:
-                made = self._summarize(todo)
-                out.update(made if censor is None else ((k, censor.apply(s)) for k, s in made))
             self._summaries = out
         return self._summaries
 
     def _summarize(self, todo: Iterable[str]) -> Iterator[tuple[str, Summary]]:
-        """(ID, summary) of these nodes that Scope shows, in order."""
+        """(ID, summary) of these nodes that Scope shows, in order (from the memo where there is one)."""
         nodes = self.nodes
         keys = list(todo)
         values = list(nodes.values()) if todo is nodes else list(map(nodes.__getitem__, keys))
-        made = summarize_all(values, self.context)
+        made = self._memo.get_all(values) if self._memo is not None else summarize_all(values, self.context)
         shown = compress(zip(keys, made, strict=True), made)  # summaries are never empty: None is a node not shown
         return cast(Iterator[tuple[str, Summary]], shown)
 
