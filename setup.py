@@ -1,7 +1,8 @@
 """Only what pyproject.toml cannot say lives here: the C parts in cext/.
 
 - `scopeprobe.procfs._scopeproc`: the probe's /proc fast paths, a cffi module (cext/build_scopeproc.py);
-- `scopecore.report._cmerge`: the C twin of node merging, on CPython's C API (cext/cmerge.c).
+- `scopecore.report._cmerge` and `scopecore.codec._cdecode`: node merging and the usual node's decoding, on
+  CPython's C API (cext/cmerge.c, cext/cdecode.c).
 
 Both are optional: without a compiler the install still succeeds and the Python code paths are used.
 """
@@ -12,10 +13,13 @@ setup(
     cffi_modules=["cext/build_scopeproc.py:ffibuilder"],
     ext_modules=[
         Extension(
-            "scopecore.report._cmerge",
-            ["cext/cmerge.c"],
+            name,
+            [source],
+            depends=["cext/report_types.h"],
             extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
             optional=True,
         )
+        for name, source in [("scopecore.report._cmerge", "cext/cmerge.c"),
+                             ("scopecore.codec._cdecode", "cext/cdecode.c")]
     ],
 )

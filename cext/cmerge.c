@@ -12,62 +12,14 @@
  * Python, and edges to `Edges.merge`. Results return an input unchanged when the other side adds nothing, as
  * the Python code does. tests/core/test_native_merge.py holds both to equal results under hypothesis.
  *
- * The report types are slotted dataclasses; their fields are read and written at the slots' offsets, taken
- * from the member descriptors when `bind` is called, and new values are allocated without running __init__
- * (every field is set here). This is CPython's C API rather than cffi: cffi cannot hold Python objects.
+ * The report types are handled as report_types.h says. This is CPython's C API rather than cffi: cffi cannot
+ * hold Python objects.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <structmember.h>
+#include "report_types.h"
 
-typedef struct {
-    PyTypeObject *node, *latest, *sets, *metrics, *metric;
-    Py_ssize_t n_id, n_topology, n_latest, n_sets, n_parents, n_adjacency, n_metrics, n_children, n_edges;
-    Py_ssize_t latest_entries, sets_entries, metrics_entries;
-    Py_ssize_t m_times, m_values, m_min, m_max;
-    PyObject *empty_latest, *empty_sets, *empty_metrics, *empty_edges;
-    PyObject *py_merge;    /* the reference Node join, for the shapes not done here */
-    PyObject *str_merge;   /* "merge" */
-    int bound;
-} State;
-
-static State S;
-
-#define FIELD(o, off) (*(PyObject **)((char *)(o) + (off)))
-
-/* Containers made here are left to reference counting, out of the cycle collector's lists: report values
- * are immutable, so none can come to refer to itself, and a merged window makes a million of them, which the
- * collector otherwise walks over and over (a fifth of the merge's time). CPython does the same for tuples and
- * dicts that hold only atomic values. */
-static PyObject *
-untracked(PyObject *o)
-{
-    if (o != NULL && PyObject_GC_IsTracked(o))
-        PyObject_GC_UnTrack(o);
-    return o;
-}
-
-/* A new, empty instance of a slotted type (no __init__: the caller sets every field). */
-static PyObject *
-alloc(PyTypeObject *t)
-{
-    return untracked(t->tp_alloc(t, 0));
-}
-
-/* A map-shaped value (LatestMap, Sets, Metrics) wrapping `entries` (a new reference, stolen). */
-static PyObject *
-wrap(PyTypeObject *t, Py_ssize_t off, PyObject *entries)
-{
-    if (entries == NULL)
-        return NULL;
-    PyObject *o = alloc(t);
-    if (o == NULL) {
-        Py_DECREF(entries);
-        return NULL;
-    }
-    FIELD(o, off) = entries;
-    return o;
-}
+static ReportTypes S;
+static PyObject *py_merge;   /* the reference Node join, for the shapes not done here */
+static PyObject *str_merge;  /* "merge" */
 
 /* ---- joins of values (each returns a new reference; an input itself when the other adds nothing) ---- */
 
@@ -182,7 +134,7 @@ latest_join(PyObject *x, PyObject *y)
 {
     PyObject *a = FIELD(x, S.latest_entries), *b = FIELD(y, S.latest_entries);
     if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b))
-        return PyObject_CallMethodOneArg(x, S.str_merge, y);
+        return PyObject_CallMethodOneArg(x, str_merge, y);
     if (PyDict_GET_SIZE(b) == 0 || a == b)
         return Py_NewRef(x);
     if (PyDict_GET_SIZE(a) == 0)
@@ -257,7 +209,7 @@ sets_join(PyObject *x, PyObject *y)
 {
     PyObject *a = FIELD(x, S.sets_entries), *b = FIELD(y, S.sets_entries);
     if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b))
-        return PyObject_CallMethodOneArg(x, S.str_merge, y);
+        return PyObject_CallMethodOneArg(x, str_merge, y);
     PyObject *out = merge_dicts(a, b, union_join);
     if (out == NULL)
         return NULL;
@@ -353,10 +305,10 @@ metric_join(PyObject *a, PyObject *b)
         || !float_field(a, S.m_max, &amax) || !float_field(b, S.m_min, &bmin) || !float_field(b, S.m_max, &bmax)
         || at == NULL || av == NULL || bt == NULL || bv == NULL || !PyTuple_CheckExact(at)
         || !PyTuple_CheckExact(bt) || !PyTuple_CheckExact(av) || !PyTuple_CheckExact(bv))
-        return PyObject_CallMethodOneArg(a, S.str_merge, b);
+        return PyObject_CallMethodOneArg(a, str_merge, b);
     /* NaN bounds: Python's `<=` picks differently than C's; leave them to Python. */
     if (amin != amin || amax != amax || bmin != bmin || bmax != bmax)
-        return PyObject_CallMethodOneArg(a, S.str_merge, b);
+        return PyObject_CallMethodOneArg(a, str_merge, b);
     PyObject *lo = FIELD(amin <= bmin ? a : b, S.m_min);
     PyObject *hi = FIELD(amax >= bmax ? a : b, S.m_max);
     PyObject *times, *values;  /* new references */
@@ -390,7 +342,7 @@ metric_join(PyObject *a, PyObject *b)
                 return NULL;
             times = Py_NewRef(bt), values = Py_NewRef(bv);
         } else {
-            return PyObject_CallMethodOneArg(a, S.str_merge, b);  /* interleaved samples */
+            return PyObject_CallMethodOneArg(a, str_merge, b);  /* interleaved samples */
         }
         if (times == NULL || values == NULL) {
             Py_XDECREF(times);
@@ -428,7 +380,7 @@ metrics_join(PyObject *x, PyObject *y)
 {
     PyObject *a = FIELD(x, S.metrics_entries), *b = FIELD(y, S.metrics_entries);
     if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b))
-        return PyObject_CallMethodOneArg(x, S.str_merge, y);
+        return PyObject_CallMethodOneArg(x, str_merge, y);
     PyObject *out = merge_dicts(a, b, metric_join);
     if (out == NULL)
         return NULL;
@@ -544,7 +496,7 @@ node_join(PyObject *a, PyObject *b)
         goto fail;
     if (FIELD(b, S.n_edges) == S.empty_edges)
         edges = Py_NewRef(FIELD(a, S.n_edges));
-    else if ((edges = PyObject_CallMethodOneArg(FIELD(a, S.n_edges), S.str_merge, FIELD(b, S.n_edges))) == NULL)
+    else if ((edges = PyObject_CallMethodOneArg(FIELD(a, S.n_edges), str_merge, FIELD(b, S.n_edges))) == NULL)
         goto fail;
 
     PyObject *keep = NULL;
@@ -571,20 +523,10 @@ fail:
     Py_XDECREF(edges);
     return NULL;
 python:
-    return PyObject_CallFunctionObjArgs(S.py_merge, a, b, NULL);
+    return PyObject_CallFunctionObjArgs(py_merge, a, b, NULL);
 }
 
 /* ---- module functions ---- */
-
-static int
-check_bound(void)
-{
-    if (!S.bound) {
-        PyErr_SetString(PyExc_RuntimeError, "scopecore.report._cmerge: bind() was not called");
-        return 0;
-    }
-    return 1;
-}
 
 static int
 two_args(const char *name, Py_ssize_t nargs)
@@ -599,7 +541,7 @@ two_args(const char *name, Py_ssize_t nargs)
 static PyObject *
 node_merge(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!two_args("node_merge", nargs) || !check_bound())
+    if (!two_args("node_merge", nargs) || !check_bound(&S, "scopecore.report._cmerge"))
         return NULL;
     return node_join(args[0], args[1]);
 }
@@ -607,7 +549,7 @@ node_merge(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 node_maps_merge(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!two_args("node_maps_merge", nargs) || !check_bound())
+    if (!two_args("node_maps_merge", nargs) || !check_bound(&S, "scopecore.report._cmerge"))
         return NULL;
     if (!PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])) {
         PyErr_SetString(PyExc_TypeError, "node_maps_merge: two dicts expected");
@@ -620,7 +562,7 @@ node_maps_merge(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t n
 static PyObject *
 node_maps_merge_all(PyObject *Py_UNUSED(module), PyObject *maps)
 {
-    if (!check_bound())
+    if (!check_bound(&S, "scopecore.report._cmerge"))
         return NULL;
     PyObject *seq = PySequence_Fast(maps, "node_maps_merge_all: a sequence of dicts expected");
     if (seq == NULL)
@@ -666,60 +608,25 @@ fail:
     return NULL;
 }
 
-static int
-slot_offset(PyTypeObject *t, const char *name, Py_ssize_t *out)
-{
-    PyObject *d = PyObject_GetAttrString((PyObject *)t, name);
-    if (d == NULL)
-        return -1;
-    if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not an object slot", t->tp_name, name);
-        Py_DECREF(d);
-        return -1;
-    }
-    *out = ((PyMemberDescrObject *)d)->d_member->offset;
-    Py_DECREF(d);
-    return 0;
-}
-
 static PyObject *
-bind(PyObject *Py_UNUSED(module), PyObject *args)
+bind(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *node, *latest, *sets, *metrics, *metric;
-    PyObject *empty_latest, *empty_sets, *empty_metrics, *empty_edges, *py_merge;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OOOOO:bind", &PyType_Type, &node, &PyType_Type, &latest, &PyType_Type,
-                          &sets, &PyType_Type, &metrics, &PyType_Type, &metric, &empty_latest, &empty_sets,
-                          &empty_metrics, &empty_edges, &py_merge))
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "bind() takes the report types, their empty values and py_merge");
         return NULL;
-    State s = {0};
-    s.node = (PyTypeObject *)node, s.latest = (PyTypeObject *)latest, s.sets = (PyTypeObject *)sets;
-    s.metrics = (PyTypeObject *)metrics, s.metric = (PyTypeObject *)metric;
-    if (slot_offset(s.node, "id", &s.n_id) < 0 || slot_offset(s.node, "topology", &s.n_topology) < 0
-        || slot_offset(s.node, "latest", &s.n_latest) < 0 || slot_offset(s.node, "sets", &s.n_sets) < 0
-        || slot_offset(s.node, "parents", &s.n_parents) < 0
-        || slot_offset(s.node, "adjacency", &s.n_adjacency) < 0
-        || slot_offset(s.node, "metrics", &s.n_metrics) < 0 || slot_offset(s.node, "children", &s.n_children) < 0
-        || slot_offset(s.node, "edges", &s.n_edges) < 0
-        || slot_offset(s.latest, "entries", &s.latest_entries) < 0
-        || slot_offset(s.sets, "entries", &s.sets_entries) < 0
-        || slot_offset(s.metrics, "entries", &s.metrics_entries) < 0
-        || slot_offset(s.metric, "times", &s.m_times) < 0 || slot_offset(s.metric, "values", &s.m_values) < 0
-        || slot_offset(s.metric, "min", &s.m_min) < 0 || slot_offset(s.metric, "max", &s.m_max) < 0)
+    }
+    ReportTypes t;
+    if (report_types_bind(&t, args, 9) < 0)
         return NULL;
-    if ((s.str_merge = PyUnicode_InternFromString("merge")) == NULL)
+    if (str_merge == NULL && (str_merge = PyUnicode_InternFromString("merge")) == NULL)
         return NULL;
-    /* Held for the life of the process, as the classes themselves are. */
-    Py_INCREF(node), Py_INCREF(latest), Py_INCREF(sets), Py_INCREF(metrics), Py_INCREF(metric);
-    s.empty_latest = Py_NewRef(empty_latest), s.empty_sets = Py_NewRef(empty_sets);
-    s.empty_metrics = Py_NewRef(empty_metrics), s.empty_edges = Py_NewRef(empty_edges);
-    s.py_merge = Py_NewRef(py_merge);
-    s.bound = 1;
-    S = s;
+    Py_XSETREF(py_merge, Py_NewRef(args[9]));
+    S = t;
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"bind", bind, METH_VARARGS,
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
      "bind(Node, LatestMap, Sets, Metrics, Metric, empty_latest, empty_sets, empty_metrics, empty_edges, "
      "py_merge): the report types and the Python reference join; call once, before any merge."},
     {"node_merge", (PyCFunction)(void (*)(void))node_merge, METH_FASTCALL, "node_merge(a, b): Node.merge."},

@@ -57,6 +57,14 @@ def test_wrong_types_name_the_path(doc: Any, where: str, what: str) -> None:
         assert what in message
 
 
+def test_a_number_beyond_floats_is_a_decode_error() -> None:
+    """JSON integers have no limit; one too big for a float was an OverflowError, not a DecodeError."""
+    doc = _node_doc(metrics={"cpu": {"samples": [], "max": 2**1100}})
+    message = _error(_json(doc), JSON)
+    assert message.startswith('Process.nodes["vm;42"].metrics.cpu.max: '), message
+    assert "1101-bit integer" in message
+
+
 @pytest.mark.parametrize(
     ("data", "content_type", "encoding", "what"),
     [

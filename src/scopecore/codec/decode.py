@@ -26,6 +26,18 @@ _NO_SETS = Sets.empty()
 _REPORT_SCALARS = {"TS", "DNS", "Sampling", "Window", "Shortcut", "Plugins", "ID"}
 
 
+try:
+    from . import _cdecode
+except ImportError:  # not built (no compiler at install time): every node is decoded in Python
+    _cdecode = None  # type: ignore[assignment]
+
+# The C twin of _Decoder.node for the usual node (cext/cdecode.c): None when Python must decode it.
+_fast_node: Callable[[str, object, dict[str | bytes, int], Callable[[str], int]], Node | None] | None = None
+if _cdecode is not None:
+    _cdecode.bind(Node, LatestMap, Sets, Metrics, Metric, LatestMap.empty(), Sets.empty(), Metrics.empty(),
+                  Edges.empty())
+    _fast_node = _cdecode.decode_node
+
 # Templates and controls are the same in every report of a probe (of one version): decoded once here, reports
 # share them, and merges compare them by identity instead of field by field. Bounded, since any peer can send
 # templates: when full it starts over.
@@ -116,7 +128,10 @@ class _Decoder:
                 raise DecodeError("NaN is not a value", path)
             return v
         if type(v) is int:
-            return float(v)
+            try:
+                return float(v)
+            except OverflowError:
+                raise DecodeError(f"a {v.bit_length()}-bit integer is out of a number's range", path) from None
         _fail("a number", v, path)
 
     @staticmethod
@@ -231,11 +246,15 @@ class _Decoder:
         d = self.obj(v, path)
         nodes: dict[str, Node] = {}
         npath = _in(path, "nodes")
+        fast, times, parse = _fast_node, self._times, self.time
         for nid, n in self.obj(d.get("nodes"), npath).items():
-            try:
-                nodes[nid] = self.node(nid, n)
-            except DecodeError as e:
-                raise e.within(_at(npath, nid)) from None
+            node = fast(nid, n, times, parse) if fast is not None else None
+            if node is None:
+                try:
+                    node = self.node(nid, n)
+                except DecodeError as e:
+                    raise e.within(_at(npath, nid)) from None
+            nodes[nid] = node
         return Topology(
             nodes=nodes,
             shape=self.opt_string(d, "shape", path),
