@@ -10,7 +10,7 @@
  *     other's are a run of them, the case of a report merged again).
  * Rare shapes (different IDs or topologies, children, overlapping metric samples, non-int timestamps) go to
  * Python, and edges to `Edges.merge`. Results return an input unchanged when the other side adds nothing, as
- * the Python code does. tests/core/test_native_merge.py holds both to equal results under hypothesis.
+ * the Python code does. tests/laws/test_native_merge.py holds both to equal results under hypothesis.
  *
  * The report types are handled as report_types.h says. This is CPython's C API rather than cffi: cffi cannot
  * hold Python objects.
@@ -564,11 +564,11 @@ node_maps_merge_all(PyObject *Py_UNUSED(module), PyObject *maps)
 {
     if (!check_bound(&S, "scopecore.report._cmerge"))
         return NULL;
-    PyObject *seq = PySequence_Fast(maps, "node_maps_merge_all: a sequence of dicts expected");
+    PyObject *seq = PySequence_Tuple(maps);  /* a tuple: nothing the joins call can resize it under us */
     if (seq == NULL)
         return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    PyObject **items = &PyTuple_GET_ITEM(seq, 0);
     PyObject *out = NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!PyDict_CheckExact(items[i])) {

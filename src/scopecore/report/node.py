@@ -160,7 +160,7 @@ def _maps_merge_all_py(maps: Sequence[Mapping[str, Node]]) -> dict[str, Node]:
 
 
 # The C twin (cext/cmerge.c), when it was built: 5-10x faster on the joins of a merged window.
-# tests/core/test_native_merge.py holds it to the Python functions' results.
+# tests/laws/test_native_merge.py holds it to the Python functions' results.
 _join: Callable[[Node, Node], Node] = _merge_py
 merge_node_maps: Callable[[Mapping[str, Node], Mapping[str, Node]], Mapping[str, Node]] = _maps_merge_py
 """merge_maps of two {id: Node} maps: a or b itself when the other adds nothing."""
