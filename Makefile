@@ -29,7 +29,7 @@ $(UI): frontend/node_modules/.installed $(UI_SOURCES)
 bpf/scope_tcp.bpf.o: bpf/scope_tcp.bpf.c bpf/scope_events.h bpf/Makefile $(VENV)/.installed
 	@if [ -r /sys/kernel/btf/vmlinux ]; then $(MAKE) -s -C bpf; else echo "bpf: no kernel BTF, eBPF tracker not built"; fi
 
-$(VENV)/.installed: pyproject.toml setup.py cext/scopeproc.c cext/scopeproc.h cext/build_scopeproc.py cext/cmerge.c cext/cdecode.c cext/report_types.h
+$(VENV)/.installed: pyproject.toml setup.py cext/scopeproc.c cext/scopeproc.h cext/build_scopeproc.py cext/cmerge.c cext/cdecode.c cext/csummary.c cext/report_types.h
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "apt: installing$$missing"; \

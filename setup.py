@@ -1,8 +1,8 @@
 """Only what pyproject.toml cannot say lives here: the C parts in cext/.
 
 - `scopeprobe.procfs._scopeproc`: the probe's /proc fast paths, a cffi module (cext/build_scopeproc.py);
-- `scopecore.report._cmerge` and `scopecore.codec._cdecode`: node merging and the usual node's decoding, on
-  CPython's C API (cext/cmerge.c, cext/cdecode.c).
+- `scopecore.report._cmerge`, `scopecore.codec._cdecode`, `scopecore.render._csummary`: node merging, the usual
+  node's decoding and summary rows, on CPython's C API (cext/cmerge.c, cdecode.c, csummary.c).
 
 Both are optional: without a compiler the install still succeeds and the Python code paths are used.
 """
@@ -20,6 +20,7 @@ setup(
             optional=True,
         )
         for name, source in [("scopecore.report._cmerge", "cext/cmerge.c"),
-                             ("scopecore.codec._cdecode", "cext/cdecode.c")]
+                             ("scopecore.codec._cdecode", "cext/cdecode.c"),
+                             ("scopecore.render._csummary", "cext/csummary.c")]
     ],
 )

@@ -22,11 +22,24 @@ from types import CodeType
 from typing import Any, NamedTuple, Protocol
 
 from ..report import ids
+from ..report.edges import Edges
 from ..report.kinds import TopologyKind
+from ..report.latest import LatestMap
+from ..report.metrics import Metric, Metrics
+from ..report.node import Node
+from ..report.sets import Sets
 from ..report.topology import Topology
 from .base import AnyNode, RenderContext, make_node
 from .labels import LABELLERS, PLAIN_LABELS, pluralize
 from .rows import Row, Templates, metadata_value
+
+try:
+    from . import _csummary
+except ImportError:  # not built (no compiler at install time): the generated code makes every row
+    _csummary = None  # type: ignore[assignment]
+else:
+    _csummary.bind(Node, LatestMap, Sets, Metrics, Metric, LatestMap.empty(), Sets.empty(), Metrics.empty(),
+                   Edges.empty())
 
 Summary = dict[str, Any]
 
@@ -395,7 +408,7 @@ def _add_rows(src: _Source, d: int, templates: Templates) -> None:
     """Metadata, metric and table rows of a node that is not a group, into md, ms and tb (Templates' rows,
     unrolled). When every row is there, the tuple is a display of them; else they are appended to a list."""
 
-    def rows(var: str, tests: list[str], row: Callable[[int, str], list[str]]) -> None:
+    def rows(var: str, tests: list[str], row: Callable[[int, str], list[str]], d: int = d) -> None:
         src.add(d, "if " + " and ".join(f"{t} is not None" for t in tests) + ":")
         for i in range(len(tests)):
             src.add(d + 1, *row(i, f"r{i}"))
@@ -406,7 +419,11 @@ def _add_rows(src: _Source, d: int, templates: Templates) -> None:
             src.add(d + 2, *row(i, "r"), f"{var}.append(r)")
         src.add(d + 1, f"{var} = tuple({var})")
 
-    if templates.metadata:
+    native = _csummary is not None
+    if templates.metadata and native and all(from_latest for *_, from_latest in templates.metadata):
+        spec = tuple((tid, proto) for _t, tid, proto, _from in templates.metadata)
+        src.add(d, f"md = {src.bind('md_rows', _csummary.md_rows)}(n.latest.entries, {src.bind('md_spec', spec)})")
+    elif templates.metadata:
         src.add(d, "latest = n.latest.entries")
         for i, (t, tid, _proto, from_latest) in enumerate(templates.metadata):
             if from_latest:
@@ -422,8 +439,13 @@ def _add_rows(src: _Source, d: int, templates: Templates) -> None:
     if templates.metrics:
         inf = src.bind("INF", math.inf)
         src.add(d, "metrics = n.metrics.entries")
+        depth = d
+        if native:  # in C, unless a metric holds other numbers than floats
+            mt_spec = src.bind("mt_spec", templates.metrics)
+            src.add(d, f"ms = {src.bind('metric_rows', _csummary.metric_rows)}(metrics, {mt_spec})", "if ms is None:")
+            depth = d + 1
         for i, (tid, _proto) in enumerate(templates.metrics):
-            src.add(d, f"m{i} = metrics.get({tid!r})")
+            src.add(depth, f"m{i} = metrics.get({tid!r})")
 
         def metric_row(i: int, r: str) -> list[str]:
             # As Templates.metric_rows: the last value truncated to 2 decimals; bounds kept if finite.
@@ -437,7 +459,7 @@ def _add_rows(src: _Source, d: int, templates: Templates) -> None:
                     f"v = m{i}.max",
                     f"{r}['max'] = v if -{inf} < v < {inf} else 0.0"]
 
-        rows("ms", [f"m{i}" for i in range(len(templates.metrics))], metric_row)
+        rows("ms", [f"m{i}" for i in range(len(templates.metrics))], metric_row, depth)
     if templates.tables:
         src.add(d, f"tb = tuple({src.bind('table_rows', templates.table_rows)}(n))")
 
