@@ -339,8 +339,9 @@ def summarizer_source(sc: SummaryContext, topology: str, p: _Prep) -> tuple[str,
 
     Most of a summary is fixed per topology: its shape and tag, which templates it has and their row
     prototypes. As dataclasses writes an __init__ per class, a function is written per topology with all that
-    unrolled: a row per template, each a copy of its prototype with the node's value set; one dict display for
-    the summary when every optional key is there. _summary is the reference it must equal (tests compare).
+    unrolled: a row per template, each a copy of its prototype with the node's value set (metadata and metric
+    rows by cext/csummary.c where built); one dict display for the summary when every optional key is there.
+    _summary is the reference it must equal (tests compare).
     """
     shape, tag, labeller, templates = p
     src = _Source()
