@@ -3,11 +3,11 @@
  * A host report is thousands of nodes, each a dict of a few small dicts and lists that the Python decoder walks
  * and type-checks key by key (bench/README.md: most of a decode). decode_node() does that walk in C for a node
  * whose every part has the expected type: latest entries of a string value and a timestamp string (parsed by
- * the decoder's own time(), once per report), sets and parents and adjacency as lists of strings, metrics whose samples come in time
- * order with finite values, no children, edges or Scope's legacy counters. For anything else it returns None,
- * and the Python decoder (codec/decode.py, the reference) decodes the node, raising DecodeError with the path
- * of what is wrong. tests/unit/test_native_decode.py holds the two to equal
- * results. The values are made as report_types.h says.
+ * the decoder's own time(), once per report), sets, parents and adjacency as lists of strings, metrics whose
+ * samples come in time order with non-NaN numbers; no children, edges or Scope's legacy counters. For anything
+ * else it returns None, and the Python decoder (codec/decode.py, the reference) decodes the node, raising
+ * DecodeError with the path of what is wrong. tests/unit/test_native_decode.py holds the two to equal results.
+ * The values are made as report_types.h says.
  */
 #include "report_types.h"
 
@@ -16,14 +16,14 @@ static PyObject *s_topology, *s_latest, *s_counters, *s_latest_controls, *s_sets
 static PyObject *s_metrics, *s_children, *s_edges, *s_value, *s_timestamp, *s_samples, *s_date, *s_min, *s_max;
 static PyObject *s_empty, *f_inf, *f_neg_inf;
 
-/* A borrowed d[key], NULL if absent (never an error: the dicts' keys are strings, checked or interned). */
+/* A borrowed d[key], NULL if absent (or on an error, which JSON's and msgpack's plain keys cannot raise). */
 static inline PyObject *
 get(PyObject *d, PyObject *key)
 {
     return PyDict_GetItemWithError(d, key);
 }
 
-/* 1 if v is absent, None, or an empty container of the given check (the decoder's "if not v" cases). */
+/* 1 if a value is missing or None. */
 static inline int
 absent(PyObject *v)
 {
