@@ -203,21 +203,29 @@ union_join(PyObject *a, PyObject *b)
     return untracked(PyNumber_Or(a, b));
 }
 
-/* Sets.merge (also a node's parents). */
+/* Sets.merge and Metrics.merge: a map-shaped value of type t, its entries joined per key with join; x or y
+ * itself when the other adds nothing. */
 static PyObject *
-sets_join(PyObject *x, PyObject *y)
+map_join(PyObject *x, PyObject *y, PyTypeObject *t, Py_ssize_t off, join_fn join)
 {
-    PyObject *a = FIELD(x, S.sets_entries), *b = FIELD(y, S.sets_entries);
+    PyObject *a = FIELD(x, off), *b = FIELD(y, off);
     if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b))
         return PyObject_CallMethodOneArg(x, str_merge, y);
-    PyObject *out = merge_dicts(a, b, union_join);
+    PyObject *out = merge_dicts(a, b, join);
     if (out == NULL)
         return NULL;
     if (out == a || out == b) {
         Py_DECREF(out);
         return Py_NewRef(out == a ? x : y);
     }
-    return wrap(S.sets, S.sets_entries, out);
+    return wrap(t, off, out);
+}
+
+/* Sets.merge (also a node's parents). */
+static PyObject *
+sets_join(PyObject *x, PyObject *y)
+{
+    return map_join(x, y, S.sets, S.sets_entries, union_join);
 }
 
 static int
@@ -378,17 +386,7 @@ metric_join(PyObject *a, PyObject *b)
 static PyObject *
 metrics_join(PyObject *x, PyObject *y)
 {
-    PyObject *a = FIELD(x, S.metrics_entries), *b = FIELD(y, S.metrics_entries);
-    if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b))
-        return PyObject_CallMethodOneArg(x, str_merge, y);
-    PyObject *out = merge_dicts(a, b, metric_join);
-    if (out == NULL)
-        return NULL;
-    if (out == a || out == b) {
-        Py_DECREF(out);
-        return Py_NewRef(out == a ? x : y);
-    }
-    return wrap(S.metrics, S.metrics_entries, out);
+    return map_join(x, y, S.metrics, S.metrics_entries, metric_join);
 }
 
 /* ---- nodes ---- */

@@ -26,30 +26,25 @@ spec_item(PyObject *spec, Py_ssize_t i, PyObject **key, PyObject **proto)
     return 0;
 }
 
-/* The row: a copy of the prototype with key set to value (a new reference, stolen). */
-static PyObject *
-row_with(PyObject *proto, PyObject *key, PyObject *value)
-{
-    PyObject *row = PyDict_Copy(proto);
-    if (row == NULL || value == NULL || PyDict_SetItem(row, key, value) < 0) {
-        Py_XDECREF(row);
-        Py_XDECREF(value);
-        return NULL;
-    }
-    Py_DECREF(value);
-    return row;
-}
+/* A row not made here: the caller makes the rows in Python. */
+#define GIVE_UP ((PyObject *)1)
 
-/* md_rows(latest_entries, spec): a tuple of a row per (key, prototype) of spec whose key the latest map holds,
- * the prototype with "value" set to the entry's value: Templates.metadata_rows for latest-only templates. */
+/* How one row is made from its prototype and the value the node has for its key: a new row, NULL on error,
+ * or GIVE_UP. */
+typedef PyObject *(*row_fn)(PyObject *proto, PyObject *value);
+
+/* A tuple of a row per (key, prototype) of spec whose key the map holds, in spec order; None if a row is not
+ * made here. */
 static PyObject *
-md_rows(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+rows_of(PyObject *const *args, Py_ssize_t nargs, const char *usage, row_fn make)
 {
     if (nargs != 2 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "md_rows(latest_entries: dict, spec: tuple)");
+        PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
-    PyObject *latest = args[0], *spec = args[1];
+    if (!check_bound(&T, "scopecore.render._csummary"))
+        return NULL;
+    PyObject *map = args[0], *spec = args[1];
     Py_ssize_t n = PyTuple_GET_SIZE(spec), got = 0;
     PyObject *rows = PyTuple_New(n);
     if (rows == NULL)
@@ -58,13 +53,17 @@ md_rows(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyObject *key, *proto;
         if (spec_item(spec, i, &key, &proto) < 0)
             goto fail;
-        PyObject *e = PyDict_GetItemWithError(latest, key);
-        if (e == NULL) {
+        PyObject *v = PyDict_GetItemWithError(map, key);
+        if (v == NULL) {
             if (PyErr_Occurred())
                 goto fail;
             continue;
         }
-        PyObject *row = row_with(proto, s_value, PySequence_GetItem(e, 1));
+        PyObject *row = make(proto, v);
+        if (row == GIVE_UP) {
+            Py_DECREF(rows);
+            Py_RETURN_NONE;
+        }
         if (row == NULL)
             goto fail;
         PyTuple_SET_ITEM(rows, got++, row);
@@ -77,6 +76,27 @@ fail:
     return NULL;
 }
 
+/* A metadata row: the prototype with "value" set to the latest entry's value. */
+static PyObject *
+md_row(PyObject *proto, PyObject *entry)
+{
+    PyObject *value = PySequence_GetItem(entry, 1);
+    if (value == NULL)
+        return NULL;
+    PyObject *row = PyDict_Copy(proto);
+    if (row == NULL || PyDict_SetItem(row, s_value, value) < 0)
+        Py_CLEAR(row);
+    Py_DECREF(value);
+    return row;
+}
+
+/* md_rows(latest_entries, spec): Templates.metadata_rows for latest-only templates. */
+static PyObject *
+md_rows(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    return rows_of(args, nargs, "md_rows(latest_entries: dict, spec: tuple)", md_row);
+}
+
 /* A bound as summaries show it: the float itself if finite, else 0.0. 0 if it is not a float. */
 static int
 bound(PyObject *v, PyObject **out)
@@ -87,68 +107,40 @@ bound(PyObject *v, PyObject **out)
     return 1;
 }
 
-/* metric_rows(metrics_entries, spec): a tuple of a row per (name, prototype) of spec whose metric the node has:
- * the prototype with the last value truncated to 2 decimals (Scope's toFixed), and min and max shown if finite.
- * None if a metric has a value or bound that is not a float: the caller makes those rows in Python. */
+/* A metric row: the prototype with the last value truncated to 2 decimals (Scope's toFixed), and min and max
+ * shown if finite; GIVE_UP if the metric holds other numbers than floats. */
+static PyObject *
+metric_row(PyObject *proto, PyObject *m)
+{
+    PyObject *values = Py_TYPE(m) == T.metric ? FIELD(m, T.m_values) : NULL, *lo, *hi, *last = NULL;
+    if (values == NULL || !PyTuple_CheckExact(values) || !bound(FIELD(m, T.m_min), &lo)
+        || !bound(FIELD(m, T.m_max), &hi))
+        return GIVE_UP;
+    if (PyTuple_GET_SIZE(values)) {
+        PyObject *v = PyTuple_GET_ITEM(values, PyTuple_GET_SIZE(values) - 1);
+        if (!PyFloat_CheckExact(v))
+            return GIVE_UP;
+        double x = PyFloat_AS_DOUBLE(v), shown = 0.0;
+        if (-1e300 < x && x < 1e300) {
+            shown = trunc(x * 100.0);
+            shown = (shown == 0.0 ? 0.0 : shown) / 100.0;  /* Python's int() has no negative zero */
+        }
+        if ((last = PyFloat_FromDouble(shown)) == NULL)
+            return NULL;
+    }
+    PyObject *row = PyDict_Copy(proto);
+    if (row == NULL || (last != NULL && PyDict_SetItem(row, s_value, last) < 0)
+        || PyDict_SetItem(row, s_min, lo) < 0 || PyDict_SetItem(row, s_max, hi) < 0)
+        Py_CLEAR(row);
+    Py_XDECREF(last);
+    return row;
+}
+
+/* metric_rows(metrics_entries, spec): the metric rows of a summary, or None to make them in Python. */
 static PyObject *
 metric_rows(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "metric_rows(metrics_entries: dict, spec: tuple)");
-        return NULL;
-    }
-    if (!check_bound(&T, "scopecore.render._csummary"))
-        return NULL;
-    PyObject *metrics = args[0], *spec = args[1];
-    Py_ssize_t n = PyTuple_GET_SIZE(spec), got = 0;
-    PyObject *rows = PyTuple_New(n);
-    if (rows == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key, *proto;
-        if (spec_item(spec, i, &key, &proto) < 0)
-            goto fail;
-        PyObject *m = PyDict_GetItemWithError(metrics, key);
-        if (m == NULL) {
-            if (PyErr_Occurred())
-                goto fail;
-            continue;
-        }
-        PyObject *values = Py_TYPE(m) == T.metric ? FIELD(m, T.m_values) : NULL, *lo, *hi, *last = NULL;
-        if (values == NULL || !PyTuple_CheckExact(values) || !bound(FIELD(m, T.m_min), &lo)
-            || !bound(FIELD(m, T.m_max), &hi))
-            goto give_up;
-        if (PyTuple_GET_SIZE(values)) {
-            PyObject *v = PyTuple_GET_ITEM(values, PyTuple_GET_SIZE(values) - 1);
-            if (!PyFloat_CheckExact(v))
-                goto give_up;
-            double x = PyFloat_AS_DOUBLE(v), shown = 0.0;
-            if (-1e300 < x && x < 1e300) {
-                shown = trunc(x * 100.0);
-                shown = (shown == 0.0 ? 0.0 : shown) / 100.0;  /* Python's int() has no negative zero */
-            }
-            if ((last = PyFloat_FromDouble(shown)) == NULL)
-                goto fail;
-        }
-        PyObject *row = PyDict_Copy(proto);
-        if (row == NULL || (last != NULL && PyDict_SetItem(row, s_value, last) < 0)
-            || PyDict_SetItem(row, s_min, lo) < 0 || PyDict_SetItem(row, s_max, hi) < 0) {
-            Py_XDECREF(row);
-            Py_XDECREF(last);
-            goto fail;
-        }
-        Py_XDECREF(last);
-        PyTuple_SET_ITEM(rows, got++, row);
-    }
-    if (got < n && _PyTuple_Resize(&rows, got) < 0)
-        return NULL;
-    return rows;
-give_up:
-    Py_DECREF(rows);
-    Py_RETURN_NONE;
-fail:
-    Py_DECREF(rows);
-    return NULL;
+    return rows_of(args, nargs, "metric_rows(metrics_entries: dict, spec: tuple)", metric_row);
 }
 
 static PyObject *
